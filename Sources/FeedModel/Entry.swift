@@ -1,0 +1,116 @@
+import Foundation
+
+/// One paper or job opening, as parsed from a source file.
+///
+/// Parsers fill what the source says; nothing here is derived from state.
+/// Listing-page items have no dates of their own (`published == nil`): the
+/// pipeline dates them by when feedd first saw them.
+public struct Entry: Sendable, Codable, Equatable {
+    public var key: EntryKey
+    public var kind: EntryKind
+    public var title: String
+    public var published: Timestamp?
+    public var updated: Timestamp?
+    public var link: String?
+    public var authors: [String]
+    public var venue: String?
+    public var location: Location?
+    public var team: String?
+    public var tags: [String]
+    /// Markdown (or plain text for listing pages): the first paragraph is the summary.
+    public var body: String
+    /// Path relative to the source root, `/`-separated.
+    public var source: String
+    /// 1-based line in `source` where the entry starts.
+    public var line: Int
+
+    public init(key: EntryKey, kind: EntryKind, title: String, published: Timestamp? = nil,
+                updated: Timestamp? = nil, link: String? = nil, authors: [String] = [],
+                venue: String? = nil, location: Location? = nil, team: String? = nil,
+                tags: [String] = [], body: String = "", source: String, line: Int = 1) {
+        self.key = key
+        self.kind = kind
+        self.title = title
+        self.published = published
+        self.updated = updated
+        self.link = link
+        self.authors = authors
+        self.venue = venue
+        self.location = location
+        self.team = team
+        self.tags = tags
+        self.body = body
+        self.source = source
+        self.line = line
+    }
+
+    /// The content fingerprint: every field a reader sees, whitespace runs
+    /// collapsed, so reformatting is not an edit. Source path and line are not
+    /// part of it: moving a file is not an edit either.
+    public var fingerprint: Fingerprint {
+        var canon = CanonicalWriter()
+        canon.field("kind", kind.rawValue)
+        canon.field("title", title)
+        canon.field("published", published.map { String($0.seconds) } ?? "")
+        canon.field("updated", updated.map { String($0.seconds) } ?? "")
+        canon.field("link", link ?? "")
+        canon.field("authors", authors.joined(separator: "\u{1F}"))
+        canon.field("venue", venue ?? "")
+        canon.field("location", location?.description ?? "")
+        canon.field("team", team ?? "")
+        canon.field("tags", tags.joined(separator: "\u{1F}"))
+        canon.field("body", body)
+        return Fingerprint(of: canon.bytes)
+    }
+}
+
+/// A job's place: `US, WA, Seattle` (country, region, city), any part optional.
+public struct Location: Sendable, Codable, Equatable, CustomStringConvertible {
+    public var country: String
+    public var region: String?
+    public var city: String?
+
+    public init(country: String, region: String? = nil, city: String? = nil) {
+        self.country = country
+        self.region = region
+        self.city = city
+    }
+
+    /// Parses `COUNTRY[, REGION][, CITY]`; with two parts the second is the city.
+    public init?(parsing text: String) {
+        let parts = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        switch parts.count {
+        case 1: self.init(country: parts[0])
+        case 2: self.init(country: parts[0], city: parts[1])
+        case 3...: self.init(country: parts[0], region: parts[1], city: parts[2...].joined(separator: ", "))
+        default: return nil
+        }
+    }
+
+    public var description: String { [country, region, city].compactMap { $0 }.joined(separator: ", ") }
+}
+
+/// Collapses whitespace runs and length-prefixes fields so that no two
+/// different entries share canonical bytes.
+struct CanonicalWriter {
+    private(set) var bytes: [UInt8] = []
+
+    mutating func field(_ name: String, _ value: String) {
+        var collapsed: [UInt8] = []
+        collapsed.reserveCapacity(value.utf8.count)
+        var pendingSpace = false
+        for byte in value.utf8 {
+            if byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D || byte == 0x0C || byte == 0x0B {
+                pendingSpace = !collapsed.isEmpty
+            } else {
+                if pendingSpace { collapsed.append(0x20); pendingSpace = false }
+                collapsed.append(byte)
+            }
+        }
+        bytes.append(contentsOf: name.utf8)
+        bytes.append(0)
+        bytes.append(contentsOf: String(collapsed.count).utf8)
+        bytes.append(0)
+        bytes.append(contentsOf: collapsed)
+    }
+}
