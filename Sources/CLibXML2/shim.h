@@ -11,4 +11,7 @@
 #include <libxml/tree.h>
 #include <libxml/HTMLtree.h>
 #include <libxml/xmlerror.h>
+#include <libxml/relaxng.h>
+#include <libxml/xpath.h>
+#include <libxml/xpathInternals.h>
 #endif

@@ -1,0 +1,165 @@
+import Foundation
+import FeedModel
+import Logging
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// How log lines look: `text` for people, `json` (one object per line) for scripts.
+public enum LogFormat: String, Sendable, CaseIterable {
+    case text
+    case json
+}
+
+/// feedd's log contract (README "Logs"): one event per line on stderr.
+///
+/// Item events carry structured metadata (`event`, `kind`, `id`, `title`,
+/// `feed`, `source`); in JSON they are the object, in text the message says it
+/// for people. Every value is escaped so one event is always one line, and
+/// terminal escapes or bidi overrides in titles cannot disguise a line.
+public struct FeedLogHandler: LogHandler {
+    public var metadata: Logger.Metadata = [:]
+    public var metadataProvider: Logger.MetadataProvider?
+    public var logLevel: Logger.Level
+    let format: LogFormat
+    /// Under journald (`JOURNAL_STREAM` set) the journal stamps lines itself.
+    let timestamps: Bool
+    let write: @Sendable (String) -> Void
+
+    public init(format: LogFormat, level: Logger.Level, timestamps: Bool,
+                write: @escaping @Sendable (String) -> Void = FeedLogHandler.standardError) {
+        self.format = format
+        self.logLevel = level
+        self.timestamps = timestamps
+        self.write = write
+    }
+
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    /// The fixed order of well-known keys, so lines are easy to scan and diff.
+    static let keyOrder = ["event", "kind", "id", "title", "feed", "source", "line", "message"]
+
+    public func log(event: LogEvent) {
+        var fields = metadata
+        if let extra = event.metadata { fields.merge(extra) { $1 } }
+        let ts = timestamps ? Timestamp.now().rfc3339 : nil
+        let level = Self.name(event.level)
+        switch format {
+        case .text:
+            var line = ""
+            if let ts { line += ts + " " }
+            line += level + " " + LogEscape.text("\(event.message)")
+            write(line + "\n")
+        case .json:
+            var parts: [String] = []
+            if let ts { parts.append("\"ts\":" + LogEscape.json(ts)) }
+            parts.append("\"level\":" + LogEscape.json(level))
+            var keys = Self.keyOrder.filter { fields[$0] != nil }
+            keys += fields.keys.filter { !Self.keyOrder.contains($0) }.sorted()
+            for key in keys {
+                guard let value = fields[key] else { continue }
+                parts.append(LogEscape.json(key) + ":" + Self.json(value))
+            }
+            if fields["event"] == nil && fields["message"] == nil {
+                parts.append("\"message\":" + LogEscape.json("\(event.message)"))
+            }
+            write("{" + parts.joined(separator: ",") + "}\n")
+        }
+    }
+
+    static func name(_ level: Logger.Level) -> String {
+        switch level {
+        case .trace: return "trace"
+        case .debug: return "debug"
+        case .info: return "info"
+        case .notice: return "notice"
+        case .warning: return "warning"
+        case .error: return "error"
+        case .critical: return "critical"
+        }
+    }
+
+    static func json(_ value: Logger.Metadata.Value) -> String {
+        switch value {
+        case let .string(s):
+            // Whole numbers (line, counts) stay numbers for scripts.
+            if let n = Int(s), String(n) == s { return s }
+            return LogEscape.json(s)
+        case let .stringConvertible(c): return LogEscape.json(c.description)
+        case let .array(a): return "[" + a.map(json).joined(separator: ",") + "]"
+        case let .dictionary(d):
+            return "{" + d.keys.sorted().map { LogEscape.json($0) + ":" + json(d[$0]!) }.joined(separator: ",") + "}"
+        }
+    }
+
+    /// One `write(2)` per line, so lines from concurrent writers never interleave.
+    public static let standardError: @Sendable (String) -> Void = { line in
+        var bytes = Array(line.utf8)
+        bytes.withUnsafeMutableBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let n = Glibc.write(2, raw.baseAddress! + offset, raw.count - offset)
+                if n < 0 && errno == EINTR { continue }
+                if n <= 0 { return }
+                offset += n
+            }
+        }
+    }
+}
+
+/// Escaping for log output.
+public enum LogEscape {
+    /// Characters that could break a line or disguise it on a terminal:
+    /// controls (C0, DEL, C1 — ESC included), bidi overrides and isolates,
+    /// zero-width characters, line/paragraph separators.
+    static func isDangerous(_ s: Unicode.Scalar) -> Bool {
+        switch s.value {
+        case 0x00...0x1F, 0x7F...0x9F: return true
+        case 0x200B...0x200F, 0x202A...0x202E, 0x2060...0x2069, 0x2028, 0x2029, 0xFEFF: return true
+        default: return false
+        }
+    }
+
+    /// For text lines: dangerous characters become `\u{…}`, tab/newline `\t`/`\n`.
+    public static func text(_ s: String) -> String {
+        guard s.unicodeScalars.contains(where: isDangerous) else { return s }
+        var out = ""
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "\n": out += "\\n"
+            case "\t": out += "\\t"
+            case "\r": out += "\\r"
+            case _ where isDangerous(scalar): out += "\\u{" + String(scalar.value, radix: 16, uppercase: true) + "}"
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
+    }
+
+    /// A quoted text value for a human line: `"…"` with `"` and `\` escaped.
+    public static func quoted(_ s: String) -> String {
+        "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+    }
+
+    /// A JSON string literal, ASCII-safe for the dangerous characters above.
+    public static func json(_ s: String) -> String {
+        var out = "\""
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where isDangerous(scalar):
+                let hex = String(scalar.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+}

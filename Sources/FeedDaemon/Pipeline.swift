@@ -1,0 +1,335 @@
+import Foundation
+import FeedModel
+import FeedParse
+import FeedDiff
+import FeedRender
+import FeedStore
+import Logging
+
+/// Everything one run needs to know, resolved from the config and flags.
+public struct PipelineSettings: Sendable {
+    public var source: String
+    public var output: String
+    public var site: Site
+    public var feeds: [FeedSpec]
+    public var maxFileSize: Int
+
+    public init(source: String, output: String, site: Site, feeds: [FeedSpec], maxFileSize: Int = 1 << 20) {
+        self.source = source
+        self.output = output
+        self.site = site
+        self.feeds = feeds
+        self.maxFileSize = maxFileSize
+    }
+}
+
+/// What a run did, for the summary line and the exit code.
+public struct RunReport: Sendable {
+    public var events: [Event] = []
+    /// Every problem in the source tree, including ones reported by earlier runs for files that did not change.
+    public var rejections: [Rejection] = []
+    public var feeds: [(name: String, file: String, entries: Int, written: Bool)] = []
+    public var filesScanned = 0
+    public var filesParsed = 0
+    public var firstRun = false
+    public var seconds = 0.0
+}
+
+/// A failure that stops a run; the previous feeds and state are intact.
+public enum PipelineError: Error, CustomStringConvertible {
+    case source(String)
+    case output(String)
+    case state(String)
+
+    public var description: String {
+        switch self {
+        case let .source(m), let .output(m), let .state(m): return m
+        }
+    }
+}
+
+/// The feedd pipeline: scan → parse what changed → diff → state → render → write → log.
+///
+/// One instance owns the state store; a run is one transaction, committed
+/// only after every feed is on disk.
+public final class Pipeline {
+    public var settings: PipelineSettings
+    let store: StateStore
+    let logger: Logger
+    /// Set by the daemon to read the clock for first-seen dates; tests pin it.
+    var clock: () -> Timestamp = { Timestamp.now() }
+
+    public init(settings: PipelineSettings, store: StateStore, logger: Logger) {
+        self.settings = settings
+        self.store = store
+        self.logger = logger
+    }
+
+    public struct Options: Sendable {
+        /// Do everything but write feeds and state.
+        public var dryRun = false
+        /// Log problems of unchanged files again (`--once`: CI must fail every time).
+        public var repeatKnownProblems = true
+        public init(dryRun: Bool = false, repeatKnownProblems: Bool = true) {
+            self.dryRun = dryRun
+            self.repeatKnownProblems = repeatKnownProblems
+        }
+    }
+
+    // MARK: - Run
+
+    public func run(_ options: Options = Options()) throws(PipelineError) -> RunReport {
+        let started = DispatchTime.now()
+        var report = RunReport()
+        removeStaleTempFiles()
+
+        let previousFiles: [String: FileRecord]
+        do { previousFiles = try store.files() } catch { throw .state(error.description) }
+        report.firstRun = previousFiles.isEmpty
+
+        let snapshot: SourceSnapshot
+        do { snapshot = try SourceScanner.scan(root: settings.source) } catch { throw .source(error.description) }
+        report.filesScanned = snapshot.files.count
+
+        var changed: [String] = []
+        var unchangedProblems: [Rejection] = []
+        for (path, stamp) in snapshot.files {
+            if let old = previousFiles[path], old.stamp == stamp {
+                unchangedProblems += old.problems
+            } else {
+                changed.append(path)
+            }
+        }
+        changed.sort()
+        let deleted = previousFiles.keys.filter { snapshot.files[$0] == nil }.sorted()
+
+        if report.firstRun && !changed.isEmpty {
+            logger.info("first run on this state directory: every entry found is announced as new", metadata: ["event": "first-run"])
+        }
+        let parsed = parseAll(changed)
+        report.filesParsed = parsed.count
+
+        do {
+            report = try store.transaction { () throws -> RunReport in
+                try self.apply(parsed: parsed, deleted: deleted, unchangedProblems: options.repeatKnownProblems ? unchangedProblems : [],
+                               scanProblems: snapshot.problems, options: options, report: report)
+            }
+        } catch let rollback as DryRunRollback {
+            report = rollback.report
+        } catch let error as PipelineError {
+            throw error
+        } catch let error as StoreError {
+            throw .state(error.description)
+        } catch let error as FileWriteError {
+            throw .output("cannot write feed \(error.description); the previous feed is unchanged")
+        } catch {
+            throw .state("\(error)")
+        }
+        report.seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
+        return report
+    }
+
+    /// Raised inside the transaction to roll back a dry run after everything was computed.
+    private struct DryRunRollback: Error { var report: RunReport }
+
+    private func apply(parsed: [ParsedOutcome], deleted: [String], unchangedProblems: [Rejection],
+                       scanProblems: [Rejection], options: Options, report initial: RunReport) throws -> RunReport {
+        var report = initial
+        let now = clock()
+
+        // Files that vanished, or turned out gone when opened, are deletions.
+        var touched = Set(deleted)
+        var records: [EntryRecord] = []
+        var fileUpdates: [FileRecord] = []
+        var newProblems: [Rejection] = []
+        for outcome in parsed {
+            switch outcome.result {
+            case .gone:
+                touched.insert(outcome.path)
+            case let .parsed(file, stamp):
+                newProblems += file.rejections
+                fileUpdates.append(FileRecord(path: outcome.path, stamp: stamp, problems: file.rejections))
+                if file.isUnusable { continue }  // keep what was last published from it
+                touched.insert(outcome.path)
+                records += file.records
+                if !file.listingItems.isEmpty {
+                    records += try resolveListing(file.listingItems, source: outcome.path)
+                }
+            case let .rejected(rejection, stamp):
+                newProblems.append(rejection)
+                if let stamp { fileUpdates.append(FileRecord(path: outcome.path, stamp: stamp, problems: [rejection])) }
+            }
+        }
+
+        var keys = Set(records.map(\.key))
+        let known: [EntryKey: StoredEntry]
+        if touched.count > 2000 {
+            known = try store.allEntries()
+        } else {
+            var k = try store.entries(keys: keys)
+            for source in touched {
+                for e in try store.entries(source: source) { k[e.key] = e; keys.insert(e.key) }
+            }
+            known = k
+        }
+        let result = Diff.diff(known: known.mapValues(KnownEntry.init), current: records, touched: touched)
+
+        let byKey = Dictionary(records.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
+        for record in result.upserts {
+            let old = known[record.key]
+            let isNews = result.changed.contains(record.key)
+            let reborn = old?.removedAt != nil && isNews
+            let firstSeen = (reborn ? nil : old?.firstSeen) ?? now
+            let lastChanged = isNews ? now : (old?.lastChanged ?? now)
+            let published = record.published ?? firstSeen
+            let updated = record.updated ?? (record.published ?? lastChanged)
+            try store.put(entry: StoredEntry(key: record.key, kind: record.kind, source: record.source, title: record.title,
+                                             fingerprint: record.fingerprint, published: published, updated: max(updated, published),
+                                             firstSeen: firstSeen, lastChanged: lastChanged, removedAt: nil,
+                                             sketch: byKey[record.key]?.sketch))
+        }
+        for removal in result.removals {
+            try store.markRemoved(key: removal.key, at: now)
+        }
+        for file in fileUpdates { try store.put(file: file) }
+        for path in deleted { try store.deleteFile(path: path) }
+
+        // Render every feed from the state as it now stands.
+        var published: [Entry] = []
+        for feed in settings.feeds {
+            let items = try items(for: feed)
+            published += items.map(\.entry)
+            let bytes = try AtomWriter(site: settings.site).render(feed, items: items)
+            let outcome = try AtomicFile.write(bytes, to: settings.output + "/" + feed.file, dryRun: options.dryRun)
+            report.feeds.append((feed.name, feed.file, items.count, outcome == .written))
+        }
+        try store.setPublished(published)
+
+        report.events = result.events
+        report.rejections = scanProblems + newProblems + unchangedProblems
+        report.rejections.sort { ($0.source, $0.line ?? 0) < ($1.source, $1.line ?? 0) }
+        log(report: report, conflicts: result.conflicts)
+        if options.dryRun { throw DryRunRollback(report: report) }
+        return report
+    }
+
+    // MARK: - Parsing
+
+    /// A parsed file reduced to what the diff needs: Markdown and JSON
+    /// bodies are dropped once fingerprinted; listing items stay whole for
+    /// identity resolution (pages are few and small).
+    struct ScannedFile: Sendable {
+        var records: [EntryRecord]
+        var listingItems: [ListingItem]
+        var rejections: [Rejection]
+        var isUnusable: Bool
+
+        init(_ file: ParsedFile) {
+            records = file.entries.map { EntryRecord($0) }
+            listingItems = file.listingItems
+            rejections = file.rejections
+            isUnusable = file.isUnusable
+        }
+    }
+
+    enum ParseResult: Sendable {
+        case parsed(ScannedFile, FileStamp)
+        case gone
+        case rejected(Rejection, FileStamp?)
+    }
+
+    struct ParsedOutcome: Sendable {
+        var path: String
+        var result: ParseResult
+    }
+
+    /// Reads and parses files on every core. Markdown and JSON bodies are
+    /// dropped as soon as the fingerprint is taken (see `ScannedFile`).
+    func parseAll(_ paths: [String]) -> [ParsedOutcome] {
+        guard !paths.isEmpty else { return [] }
+        let results = ResultSlots<ParsedOutcome>(count: paths.count)
+        let root = settings.source
+        let maxSize = settings.maxFileSize
+        let progress = Progress(total: paths.count, logger: logger)
+        let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, paths.count))
+        let next = AtomicCounter()
+        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+            while true {
+                let i = next.increment()
+                if i >= paths.count { return }
+                let path = paths[i]
+                let outcome: ParseResult
+                switch SourceReader.read(root: root, relative: path, maxSize: maxSize) {
+                case .gone: outcome = .gone
+                case let .rejected(r): outcome = .rejected(r, SourceScanner.stamp(root: root, relative: path))
+                case let .bytes(bytes, stamp):
+                    outcome = .parsed(ScannedFile(SourceFile.parse(bytes: bytes, path: path)), stamp)
+                }
+                results.set(i, ParsedOutcome(path: path, result: outcome))
+                progress.tick()
+            }
+        }
+        return results.values()
+    }
+
+    /// Gives listing items their lasting keys against what the state remembers of that page.
+    private func resolveListing(_ items: [ListingItem], source: String) throws -> [EntryRecord] {
+        let previous = try store.entries(source: source).compactMap { e -> KnownListingEntry? in
+            guard e.removedAt == nil, let bytes = e.sketch, let sketch = TextSketch(bytes: bytes) else { return nil }
+            return KnownListingEntry(key: e.key, kind: e.kind, fingerprint: e.fingerprint, sketch: sketch)
+        }
+        let resolved = ListingIdentity.resolve(items: items, previous: previous)
+        return resolved.map { EntryRecord($0.entry, sketch: $0.sketch.bytes) }
+    }
+
+    // MARK: - Rendering
+
+    /// The newest entries of a feed, with their bodies: from the last
+    /// published copy when unchanged, else from the source file.
+    func items(for feed: FeedSpec) throws -> [FeedItem] {
+        var out: [FeedItem] = []
+        for stored in try store.newest(kind: feed.kind, limit: feed.cap) {
+            guard let entry = try body(of: stored) else { continue }
+            out.append(FeedItem(entry: entry, published: stored.published, updated: stored.updated))
+        }
+        out.sort(by: FeedItem.feedOrder)
+        return out
+    }
+
+    private func body(of stored: StoredEntry) throws -> Entry? {
+        if let cached = try store.payload(key: stored.key, fingerprint: stored.fingerprint) { return cached }
+        if case let .bytes(bytes, _) = SourceReader.read(root: settings.source, relative: stored.source, maxSize: settings.maxFileSize) {
+            let file = SourceFile.parse(bytes: bytes, path: stored.source)
+            if let entry = file.entries.first(where: { $0.key == stored.key }) { return entry }
+            if !file.listingItems.isEmpty {
+                let previous = try store.entries(source: stored.source).compactMap { e -> KnownListingEntry? in
+                    guard e.removedAt == nil, let b = e.sketch, let sketch = TextSketch(bytes: b) else { return nil }
+                    return KnownListingEntry(key: e.key, kind: e.kind, fingerprint: e.fingerprint, sketch: sketch)
+                }
+                if let item = ListingIdentity.resolve(items: file.listingItems, previous: previous).first(where: { $0.entry.key == stored.key }) {
+                    return item.entry
+                }
+            }
+        }
+        // The source no longer parses: keep showing what was last published.
+        return try store.lastPublished(key: stored.key)
+    }
+
+    // MARK: - Housekeeping
+
+    /// A crash between writing and renaming leaves `.NAME.tmp-PID`; nothing else may.
+    func removeStaleTempFiles() {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: settings.output) else { return }
+        let feedFiles = Set(settings.feeds.map(\.file))
+        for name in names where name.hasPrefix(".") && name.contains(".tmp-") {
+            let base = String(name.dropFirst().prefix(while: { _ in true }).split(separator: ".tmp-").first ?? "")
+            if feedFiles.contains(base) { try? FileManager.default.removeItem(atPath: settings.output + "/" + name) }
+        }
+    }
+}
+
+extension KnownEntry {
+    init(_ s: StoredEntry) {
+        self.init(key: s.key, kind: s.kind, fingerprint: s.fingerprint, source: s.source, title: s.title, isRemoved: s.removedAt != nil)
+    }
+}

@@ -1,0 +1,44 @@
+import FeedModel
+import FeedDiff
+import Logging
+
+extension Pipeline {
+    /// The log contract: one line per rejected file, per conflict, per item
+    /// event, then one summary line.
+    func log(report: RunReport, conflicts: [KeyConflict]) {
+        for r in report.rejections {
+            var meta: Logger.Metadata = ["event": "rejected", "source": "\(r.source)", "message": "\(r.message)"]
+            if let line = r.line { meta["line"] = "\(line)" }
+            logger.error("rejected \(Self.field(r.description))", metadata: meta)
+        }
+        for c in conflicts {
+            logger.warning("conflict: id \(c.key) in \(Self.field(c.loser)) is also in \(Self.field(c.winner)); keeping \(Self.field(c.winner))",
+                           metadata: ["event": "conflict", "id": "\(c.key)", "source": "\(c.loser)", "winner": "\(c.winner)"])
+        }
+        for e in report.events {
+            let feed = settings.feeds.first(where: { $0.kind == e.kind })?.name ?? ""
+            let id = settings.site.entryID(kind: e.kind, key: e.key)
+            logger.notice("\(e.change.rawValue) \(e.kind.rawValue) \(LogEscape.quoted(e.title)) id=\(id) feed=\(feed) source=\(Self.field(e.source))",
+                          metadata: ["event": "\(e.change.rawValue)", "kind": "\(e.kind.rawValue)", "id": "\(id)",
+                                     "title": "\(e.title)", "feed": "\(feed)", "source": "\(e.source)"])
+        }
+    }
+
+    /// A summary line for the end of a run.
+    public func logSummary(_ report: RunReport, dryRun: Bool) {
+        func count(_ c: Event.Change) -> Int { report.events.filter { $0.change == c }.count }
+        let feeds = report.feeds.map { "\($0.file) \($0.entries) entries (\($0.written ? (dryRun ? "would be written" : "written") : "unchanged"))" }
+        let rejectedFiles = Set(report.rejections.map(\.source)).count
+        let seconds = (report.seconds * 1000).rounded() / 1000
+        logger.info("\(dryRun ? "dry run: " : "")\(count(.new)) new, \(count(.updated)) updated, \(count(.removed)) removed; \(rejectedFiles) file(s) rejected; \(report.filesParsed) of \(report.filesScanned) files read; \(feeds.joined(separator: ", ")); \(seconds) s",
+                    metadata: ["event": "summary", "new": "\(count(.new))", "updated": "\(count(.updated))",
+                               "removed": "\(count(.removed))", "rejected": "\(rejectedFiles)",
+                               "files": "\(report.filesScanned)", "parsed": "\(report.filesParsed)",
+                               "seconds": "\(seconds)", "dry_run": "\(dryRun)"])
+    }
+
+    /// Paths and values are shown bare unless they need quoting to stay one token.
+    static func field(_ s: String) -> String {
+        s.contains(where: { $0 == " " || $0 == "\"" || $0 == "=" }) ? LogEscape.quoted(s) : s
+    }
+}

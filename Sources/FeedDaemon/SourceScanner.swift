@@ -1,0 +1,111 @@
+import FeedModel
+import FeedStore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The source tree as seen by one walk: every candidate file and its stamp.
+public struct SourceSnapshot: Sendable {
+    public var files: [String: FileStamp] = [:]
+    /// Directories or files the walk could not read (reported, not fatal).
+    public var problems: [Rejection] = []
+}
+
+/// Walks the source directory like `find -type f`: one `fstatat` per entry,
+/// nothing opened but directories.
+///
+/// Hidden files and directories, editors' temp files, symbolic links and
+/// anything that is not a regular file are skipped.
+public enum SourceScanner {
+    /// File name extensions feedd reads.
+    public static let extensions: Set<String> = ["md", "markdown", "json", "txt"]
+
+    public struct MissingRoot: Error, CustomStringConvertible {
+        public var path: String
+        public var code: Int32
+        public var description: String {
+            "source directory \(path): \(String(cString: strerror(code))); pass --source DIR or set `source` in the config"
+        }
+    }
+
+    /// Whether a file name is one feedd parses (by extension, not hidden, not an editor temp file).
+    public static func isCandidate(name: String) -> Bool {
+        guard !name.hasPrefix("."), !name.hasPrefix("#"), !name.hasSuffix("~") else { return false }
+        guard let dot = name.lastIndex(of: "."), dot != name.startIndex else { return false }
+        return extensions.contains(name[name.index(after: dot)...].lowercased())
+    }
+
+    public static func scan(root: String, maxDepth: Int = 64) throws(MissingRoot) -> SourceSnapshot {
+        let fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw MissingRoot(path: root, code: errno) }
+        var snapshot = SourceSnapshot()
+        walk(fd: fd, relative: "", depth: 0, maxDepth: maxDepth, into: &snapshot)
+        return snapshot
+    }
+
+    /// Stamps one file (relative to `root`), or nil when it is gone or not a regular file.
+    public static func stamp(root: String, relative: String) -> FileStamp? {
+        var st = stat()
+        guard lstat(root + "/" + relative, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { return nil }
+        return FileStamp(st)
+    }
+
+    /// Takes ownership of `fd` (closed by `closedir`).
+    private static func walk(fd: Int32, relative: String, depth: Int, maxDepth: Int, into snapshot: inout SourceSnapshot) {
+        guard let dir = fdopendir(fd) else {
+            close(fd)
+            snapshot.problems.append(Rejection(source: relative.isEmpty ? "." : relative, message: "cannot list directory: \(String(cString: strerror(errno)))"))
+            return
+        }
+        defer { closedir(dir) }
+        let dfd = dirfd(dir)
+        var subdirectories: [String] = []
+        while let ent = readdir(dir) {
+            let name = withUnsafePointer(to: ent.pointee.d_name) {
+                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+            }
+            if name.hasPrefix(".") { continue }
+            let type = ent.pointee.d_type
+            if type == DT_DIR {
+                subdirectories.append(name)
+                continue
+            }
+            if type != DT_REG && type != DT_UNKNOWN { continue }
+            guard isCandidate(name: name) || type == DT_UNKNOWN else { continue }
+            var st = stat()
+            guard fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 else { continue }
+            switch st.st_mode & S_IFMT {
+            case S_IFREG where isCandidate(name: name):
+                snapshot.files[relative.isEmpty ? name : relative + "/" + name] = FileStamp(st)
+            case S_IFDIR:
+                subdirectories.append(name)
+            default:
+                break
+            }
+        }
+        for name in subdirectories.sorted() {
+            let path = relative.isEmpty ? name : relative + "/" + name
+            guard depth + 1 < maxDepth else {
+                snapshot.problems.append(Rejection(source: path, message: "directory nested deeper than \(maxDepth) levels; not read"))
+                continue
+            }
+            let child = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+            guard child >= 0 else {
+                if errno != ENOENT && errno != ELOOP && errno != ENOTDIR {
+                    snapshot.problems.append(Rejection(source: path, message: "cannot open directory: \(String(cString: strerror(errno)))"))
+                }
+                continue
+            }
+            walk(fd: child, relative: path, depth: depth + 1, maxDepth: maxDepth, into: &snapshot)
+        }
+    }
+}
+
+extension FileStamp {
+    init(_ st: stat) {
+        self.init(size: Int64(st.st_size),
+                  mtimeNanoseconds: Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec),
+                  ctimeNanoseconds: Int64(st.st_ctim.tv_sec) * 1_000_000_000 + Int64(st.st_ctim.tv_nsec),
+                  inode: UInt64(st.st_ino))
+    }
+}

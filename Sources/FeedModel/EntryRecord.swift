@@ -1,0 +1,26 @@
+/// What the diff and the state need of a parsed entry: everything but the
+/// body, so a scan of 100,000 files does not hold 100,000 bodies.
+public struct EntryRecord: Sendable, Equatable {
+    public var key: EntryKey
+    public var kind: EntryKind
+    public var title: String
+    public var source: String
+    public var line: Int
+    public var fingerprint: Fingerprint
+    public var published: Timestamp?
+    public var updated: Timestamp?
+    /// Listing items only: the text sketch that lets later edits keep the key.
+    public var sketch: [UInt8]?
+
+    public init(_ entry: Entry, sketch: [UInt8]? = nil) {
+        self.key = entry.key
+        self.kind = entry.kind
+        self.title = entry.title
+        self.source = entry.source
+        self.line = entry.line
+        self.fingerprint = entry.fingerprint
+        self.published = entry.published
+        self.updated = entry.updated
+        self.sketch = sketch
+    }
+}

@@ -1,0 +1,160 @@
+import Foundation
+import FeedModel
+
+/// A front-matter or JSON value, reduced to what entries need, with the line
+/// it came from so errors can point at it.
+public indirect enum FieldValue: Sendable, Equatable {
+    case text(String, line: Int?)
+    case list([FieldValue], line: Int?)
+    case table([String: FieldValue], line: Int?)
+    case null(line: Int?)
+
+    public var line: Int? {
+        switch self {
+        case let .text(_, line), let .list(_, line), let .table(_, line), let .null(line): return line
+        }
+    }
+}
+
+/// Builds an `Entry` from named fields, the same way for Markdown front
+/// matter and JSON, so both formats accept exactly the same keys.
+struct EntryBuilder {
+    var source: String
+    /// Where the entry starts (the front matter's first line, the JSON object's line).
+    var line: Int
+    /// Key used when the entry has no `id`: the path without its extension.
+    var defaultKey: String
+
+    func build(_ fields: [String: FieldValue], body: String) throws(Rejection) -> Entry {
+        let kind = try kindOf(fields)
+        let key: EntryKey
+        if let id = fields["id"], case .null = id {
+            key = EntryKey(sanitizing: defaultKey)
+        } else if let id = fields["id"] {
+            let raw = try text(id, "id")
+            key = EntryKey(sanitizing: raw)
+            guard !key.rawValue.isEmpty else { throw reject(id, "id \(quoted(raw)) has no usable characters; use letters, digits and -") }
+        } else {
+            key = EntryKey(sanitizing: defaultKey)
+        }
+        guard !key.rawValue.isEmpty else { throw Rejection(source: source, line: line, message: "cannot derive an id from the file name; add an id field") }
+
+        guard let titleValue = fields["title"] else {
+            throw Rejection(source: source, line: line, message: "missing title; add `title: …`")
+        }
+        let title = collapseWhitespace(try text(titleValue, "title"))
+        guard !title.isEmpty else { throw reject(titleValue, "title is empty") }
+
+        var entry = Entry(key: key, kind: kind, title: title, source: source, line: line)
+        entry.published = try date(fields["date"] ?? fields["published"], "date")
+        entry.updated = try date(fields["updated"], "updated")
+        entry.link = try optionalText(fields["link"] ?? fields["url"], "link")
+        entry.authors = try list(fields["authors"] ?? fields["author"], "authors")
+        entry.venue = try optionalText(fields["venue"], "venue")
+        entry.team = try optionalText(fields["team"], "team")
+        entry.tags = try list(fields["tags"], "tags")
+        if let value = fields["location"] {
+            entry.location = try location(value)
+        }
+        if let value = fields["body"], body.isEmpty {
+            entry.body = try optionalText(value, "body") ?? ""
+        } else {
+            entry.body = body
+        }
+        return entry
+    }
+
+    private func kindOf(_ fields: [String: FieldValue]) throws(Rejection) -> EntryKind {
+        if let value = fields["kind"] {
+            let raw = try text(value, "kind")
+            guard let kind = EntryKind(field: raw) else {
+                throw reject(value, "kind \(quoted(raw)) is neither publication nor job")
+            }
+            return kind
+        }
+        // Nearest enclosing publications/ or jobs/ directory decides.
+        for component in source.split(separator: "/").dropLast().reversed() {
+            if let kind = EntryKind(directory: String(component)) { return kind }
+        }
+        throw Rejection(source: source, line: line,
+                        message: "cannot tell a publication from a job: add `kind: publication` or `kind: job`, or move the file under publications/ or jobs/")
+    }
+
+    private func reject(_ value: FieldValue, _ message: String) -> Rejection {
+        Rejection(source: source, line: value.line ?? line, message: message)
+    }
+
+    private func text(_ value: FieldValue, _ name: String) throws(Rejection) -> String {
+        switch value {
+        case let .text(s, _): return s
+        case .null: throw reject(value, "\(name) is empty")
+        case .list: throw reject(value, "\(name) must be text, not a list")
+        case .table: throw reject(value, "\(name) must be text, not a table")
+        }
+    }
+
+    private func optionalText(_ value: FieldValue?, _ name: String) throws(Rejection) -> String? {
+        guard let value else { return nil }
+        if case .null = value { return nil }
+        let s = try text(value, name).trimmingCharacters(in: .whitespacesAndNewlines)
+        return s.isEmpty ? nil : s
+    }
+
+    private func list(_ value: FieldValue?, _ name: String) throws(Rejection) -> [String] {
+        guard let value else { return [] }
+        switch value {
+        case .null: return []
+        case let .text(s, _):
+            // "A. Author, B. Author" is a common shorthand for a list.
+            return s.split(separator: ",").map { collapseWhitespace(String($0)) }.filter { !$0.isEmpty }
+        case let .list(items, _):
+            var out: [String] = []
+            for item in items {
+                guard case let .text(s, _) = item else {
+                    throw reject(item, "\(name) must be a list of text")
+                }
+                let clean = collapseWhitespace(s)
+                if !clean.isEmpty { out.append(clean) }
+            }
+            return out
+        case .table:
+            throw reject(value, "\(name) must be a list, e.g. [a, b]")
+        }
+    }
+
+    private func date(_ value: FieldValue?, _ name: String) throws(Rejection) -> Timestamp? {
+        guard let value else { return nil }
+        if case .null = value { return nil }
+        let raw = try text(value, name)
+        guard let t = Timestamp(rfc3339: raw) else {
+            throw reject(value, "\(name) \(quoted(raw)) is not a date; use RFC 3339, e.g. 2024-05-01 or 2024-05-01T10:00:00Z")
+        }
+        return t
+    }
+
+    private func location(_ value: FieldValue) throws(Rejection) -> Location? {
+        switch value {
+        case .null: return nil
+        case let .text(s, _):
+            guard let loc = Location(parsing: s) else { throw reject(value, "location is empty") }
+            return loc
+        case let .table(t, _):
+            guard let country = try optionalText(t["country"], "location.country") else {
+                throw reject(value, "location needs at least a country")
+            }
+            return Location(country: country, region: try optionalText(t["region"], "location.region"),
+                            city: try optionalText(t["city"], "location.city"))
+        case .list:
+            throw reject(value, "location must be text like \"US, WA, Seattle\"")
+        }
+    }
+}
+
+func collapseWhitespace(_ s: String) -> String {
+    s.split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
+}
+
+func quoted(_ s: String) -> String {
+    let short = s.count > 60 ? String(s.prefix(57)) + "…" : s
+    return "\"" + short + "\""
+}

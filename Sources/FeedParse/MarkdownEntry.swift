@@ -1,0 +1,127 @@
+import Foundation
+import FeedModel
+import Yams
+
+/// `*.md`: YAML front matter between `---` lines, then a Markdown body.
+public enum MarkdownEntry {
+    /// Most lines a front matter block may have before feedd calls it unterminated.
+    public static let maxFrontMatterLines = 500
+
+    /// - Parameters:
+    ///   - text: the decoded file (see `SourceText.decode`).
+    ///   - source: path relative to the source root.
+    /// - Throws: `Rejection` naming the line of the problem.
+    public static func parse(_ text: String, source: String) throws(Rejection) -> Entry {
+        let (yaml, body) = try split(text, source: source)
+        let fields = try FrontMatter.fields(yaml, firstLine: 2, source: source)
+        let builder = EntryBuilder(source: source, line: 1, defaultKey: stripExtension(source))
+        return try builder.build(fields, body: body.trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+
+    /// Splits `---\nYAML\n---\nBODY`. The closing fence may also be `...`.
+    static func split(_ text: String, source: String) throws(Rejection) -> (yaml: Substring, body: Substring) {
+        guard text.hasPrefix("---\n") || text == "---" || text.hasPrefix("--- \n") else {
+            throw Rejection(source: source, line: 1,
+                            message: "no front matter: a Markdown entry starts with a line `---`, then `title:`, `date:` … and a closing `---`")
+        }
+        let afterOpen = text.index(after: text.firstIndex(of: "\n") ?? text.index(before: text.endIndex))
+        var lineStart = afterOpen
+        var lineNumber = 2
+        while lineStart < text.endIndex {
+            let lineEnd = text[lineStart...].firstIndex(of: "\n") ?? text.endIndex
+            let line = text[lineStart..<lineEnd]
+            var fence = line
+            while let last = fence.last, last == " " || last == "\t" { fence = fence.dropLast() }
+            if fence == "---" || fence == "..." {
+                let bodyStart = lineEnd < text.endIndex ? text.index(after: lineEnd) : text.endIndex
+                return (text[afterOpen..<lineStart], text[bodyStart...])
+            }
+            if lineNumber > maxFrontMatterLines {
+                break
+            }
+            lineStart = lineEnd < text.endIndex ? text.index(after: lineEnd) : text.endIndex
+            lineNumber += 1
+        }
+        throw Rejection(source: source, line: 1,
+                        message: "unterminated front matter: the `---` on line 1 has no closing `---` line")
+    }
+}
+
+func stripExtension(_ path: String) -> String {
+    guard let dot = path.lastIndex(of: "."), !path[dot...].contains("/") else { return path }
+    return String(path[..<dot])
+}
+
+/// YAML front matter → fields, through Yams (libyaml).
+enum FrontMatter {
+    static func fields(_ yaml: Substring, firstLine: Int, source: String) throws(Rejection) -> [String: FieldValue] {
+        let node: Node?
+        do {
+            node = try Yams.compose(yaml: String(yaml))
+        } catch let error as YamlError {
+            throw rejection(error, firstLine: firstLine, source: source)
+        } catch {
+            throw Rejection(source: source, line: firstLine, message: "front matter is not valid YAML: \(error)")
+        }
+        guard let node else { return [:] }
+        guard case let .mapping(mapping) = node else {
+            throw Rejection(source: source, line: firstLine, message: "front matter must be `key: value` lines")
+        }
+        var out: [String: FieldValue] = [:]
+        for (k, v) in mapping {
+            guard case let .scalar(keyScalar) = k else {
+                throw Rejection(source: source, line: line(k, firstLine), message: "front matter keys must be plain words")
+            }
+            let key = keyScalar.string.lowercased()
+            if out[key] != nil {
+                throw Rejection(source: source, line: line(k, firstLine), message: "key \(key) appears twice")
+            }
+            out[key] = try value(v, depth: 0, firstLine: firstLine, source: source)
+        }
+        return out
+    }
+
+    private static func line(_ node: Node, _ firstLine: Int) -> Int {
+        (node.mark?.line ?? 1) + firstLine - 1
+    }
+
+    private static func value(_ node: Node, depth: Int, firstLine: Int, source: String) throws(Rejection) -> FieldValue {
+        let at = line(node, firstLine)
+        guard depth < 4 else {
+            throw Rejection(source: source, line: at, message: "front matter nests too deeply")
+        }
+        switch node {
+        case let .scalar(s):
+            if s.style == .plain, ["", "~", "null", "Null", "NULL"].contains(s.string) { return .null(line: at) }
+            return .text(s.string, line: at)
+        case let .sequence(seq):
+            var items: [FieldValue] = []
+            for item in seq {
+                items.append(try value(item, depth: depth + 1, firstLine: firstLine, source: source))
+            }
+            return .list(items, line: at)
+        case let .mapping(map):
+            var t: [String: FieldValue] = [:]
+            for (k, v) in map {
+                guard case let .scalar(ks) = k else {
+                    throw Rejection(source: source, line: line(k, firstLine), message: "front matter keys must be plain words")
+                }
+                t[ks.string.lowercased()] = try value(v, depth: depth + 1, firstLine: firstLine, source: source)
+            }
+            return .table(t, line: at)
+        case .alias:
+            throw Rejection(source: source, line: at, message: "YAML aliases (*name) are not supported in front matter; write the value out")
+        }
+    }
+
+    private static func rejection(_ error: YamlError, firstLine: Int, source: String) -> Rejection {
+        switch error {
+        case let .scanner(_, problem, mark, _), let .parser(_, problem, mark, _), let .composer(_, problem, mark, _):
+            return Rejection(source: source, line: mark.line + firstLine - 1, message: "front matter is not valid YAML: \(problem)")
+        case let .duplicatedKeysInMapping(duplicates, _):
+            return Rejection(source: source, line: firstLine, message: "front matter repeats key(s) \(duplicates.joined(separator: ", "))")
+        default:
+            return Rejection(source: source, line: firstLine, message: "front matter is not valid YAML: \(error)")
+        }
+    }
+}

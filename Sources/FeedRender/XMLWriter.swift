@@ -1,0 +1,99 @@
+import CLibXML2
+
+/// A failure inside libxml2's writer, naming the call.
+public struct RenderError: Error, CustomStringConvertible {
+    public var call: String
+    public var description: String { "libxml2 \(call) failed" }
+}
+
+/// A thin, scoped wrapper over libxml2's `xmlTextWriter` writing to memory.
+///
+/// Every string is sanitised (`XMLText.sanitize`) before it reaches
+/// libxml2; callers never see a C pointer.
+final class XMLWriter {
+    private let buffer: xmlBufferPtr
+    private let writer: xmlTextWriterPtr
+
+    init() throws(RenderError) {
+        guard let buffer = xmlBufferCreate() else { throw RenderError(call: "xmlBufferCreate") }
+        guard let writer = xmlNewTextWriterMemory(buffer, 0) else {
+            xmlBufferFree(buffer)
+            throw RenderError(call: "xmlNewTextWriterMemory")
+        }
+        self.buffer = buffer
+        self.writer = writer
+        xmlTextWriterSetIndent(writer, 1)
+        "  ".withXMLChar { xmlTextWriterSetIndentString(writer, $0) }
+    }
+
+    deinit {
+        xmlFreeTextWriter(writer)
+        xmlBufferFree(buffer)
+    }
+
+    func startDocument() throws(RenderError) {
+        try check(xmlTextWriterStartDocument(writer, "1.0", "utf-8", nil), "xmlTextWriterStartDocument")
+    }
+
+    /// Writes `<?name value?>`, e.g. an `xml-stylesheet` instruction.
+    func processingInstruction(_ name: String, _ value: String) throws(RenderError) {
+        let rc = name.withXMLChar { n in value.withXMLChar { v in xmlTextWriterWritePI(writer, n, v) } }
+        try check(rc, "xmlTextWriterWritePI")
+    }
+
+    func start(_ name: String) throws(RenderError) {
+        try check(name.withXMLChar { xmlTextWriterStartElement(writer, $0) }, "xmlTextWriterStartElement(\(name))")
+    }
+
+    func end() throws(RenderError) {
+        try check(xmlTextWriterEndElement(writer), "xmlTextWriterEndElement")
+    }
+
+    func attribute(_ name: String, _ value: String) throws(RenderError) {
+        let clean = XMLText.sanitize(value)
+        let rc = name.withXMLChar { n in clean.withXMLChar { v in xmlTextWriterWriteAttribute(writer, n, v) } }
+        try check(rc, "xmlTextWriterWriteAttribute(\(name))")
+    }
+
+    func text(_ value: String) throws(RenderError) {
+        let clean = XMLText.sanitize(value)
+        try check(clean.withXMLChar { xmlTextWriterWriteString(writer, $0) }, "xmlTextWriterWriteString")
+    }
+
+    /// `<name attr="…">text</name>` in one call.
+    func element(_ name: String, _ value: String, attributes: [(String, String)] = []) throws(RenderError) {
+        try start(name)
+        for (k, v) in attributes { try attribute(k, v) }
+        try text(value)
+        try end()
+    }
+
+    /// `<name attr="…"/>`.
+    func empty(_ name: String, attributes: [(String, String)]) throws(RenderError) {
+        try start(name)
+        for (k, v) in attributes { try attribute(k, v) }
+        try end()
+    }
+
+    /// Ends the document and returns its bytes.
+    func finish() throws(RenderError) -> [UInt8] {
+        try check(xmlTextWriterEndDocument(writer), "xmlTextWriterEndDocument")
+        try check(xmlTextWriterFlush(writer), "xmlTextWriterFlush")
+        let count = Int(xmlBufferLength(buffer))
+        guard count > 0, let content = xmlBufferContent(buffer) else { return [] }
+        return Array(UnsafeBufferPointer(start: content, count: count))
+    }
+
+    private func check(_ rc: Int32, _ call: String) throws(RenderError) {
+        if rc < 0 { throw RenderError(call: call) }
+    }
+}
+
+extension String {
+    /// Calls `body` with this string as a NUL-terminated `xmlChar*`.
+    func withXMLChar<R>(_ body: (UnsafePointer<xmlChar>) throws -> R) rethrows -> R {
+        try withCString { cString in
+            try cString.withMemoryRebound(to: xmlChar.self, capacity: utf8.count + 1) { try body($0) }
+        }
+    }
+}

@@ -1,0 +1,145 @@
+import CSQLite
+
+/// A failed SQLite call: which call, SQLite's code and message.
+public struct StoreError: Error, CustomStringConvertible {
+    public var call: String
+    public var code: Int32
+    public var message: String
+
+    public var description: String { "state database: \(call): \(message) (code \(code))" }
+}
+
+/// One SQLite connection. All C stays in this file and `Statement`.
+final class Database {
+    private(set) var handle: OpaquePointer?
+
+    init(path: String) throws(StoreError) {
+        var db: OpaquePointer?
+        let rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nil)
+        guard rc == SQLITE_OK, let db else {
+            let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "cannot open"
+            sqlite3_close(db)
+            throw StoreError(call: "open \(path)", code: rc, message: message)
+        }
+        handle = db
+        sqlite3_busy_timeout(db, 5000)
+        sqlite3_extended_result_codes(db, 1)
+    }
+
+    deinit {
+        sqlite3_close_v2(handle)
+    }
+
+    func execute(_ sql: String) throws(StoreError) {
+        var error: UnsafeMutablePointer<CChar>?
+        let rc = sqlite3_exec(handle, sql, nil, nil, &error)
+        if rc != SQLITE_OK {
+            let message = error.map { String(cString: $0) } ?? "error"
+            sqlite3_free(error)
+            throw StoreError(call: String(sql.prefix(60)), code: rc, message: message)
+        }
+    }
+
+    func prepare(_ sql: String) throws(StoreError) -> Statement {
+        var stmt: OpaquePointer?
+        let rc = sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &stmt, nil)
+        guard rc == SQLITE_OK, let stmt else {
+            throw StoreError(call: "prepare \(sql.prefix(60))", code: rc, message: lastMessage)
+        }
+        return Statement(stmt, db: self, sql: sql)
+    }
+
+    var lastMessage: String { String(cString: sqlite3_errmsg(handle)) }
+
+    var changes: Int { Int(sqlite3_changes(handle)) }
+}
+
+/// A prepared statement, reset and re-bound for each use.
+final class Statement {
+    private let stmt: OpaquePointer
+    private unowned let db: Database
+    private let sql: String
+
+    init(_ stmt: OpaquePointer, db: Database, sql: String) {
+        self.stmt = stmt
+        self.db = db
+        self.sql = sql
+    }
+
+    deinit { sqlite3_finalize(stmt) }
+
+    /// Binds values by position (1-based) after resetting.
+    @discardableResult
+    func bind(_ values: SQLValue...) throws(StoreError) -> Statement {
+        try bind(values)
+    }
+
+    @discardableResult
+    func bind(_ values: [SQLValue]) throws(StoreError) -> Statement {
+        sqlite3_reset(stmt)
+        sqlite3_clear_bindings(stmt)
+        for (i, value) in values.enumerated() {
+            let index = Int32(i + 1)
+            let rc: Int32
+            switch value {
+            case .null: rc = sqlite3_bind_null(stmt, index)
+            case let .int(v): rc = sqlite3_bind_int64(stmt, index, v)
+            case let .text(v): rc = sqlite3_bind_text(stmt, index, v, -1, feedd_sqlite_transient())
+            case let .blob(v):
+                rc = v.withUnsafeBytes { sqlite3_bind_blob(stmt, index, $0.baseAddress, Int32($0.count), feedd_sqlite_transient()) }
+            }
+            if rc != SQLITE_OK { throw StoreError(call: "bind \(sql.prefix(40))", code: rc, message: db.lastMessage) }
+        }
+        return self
+    }
+
+    /// Runs a statement that returns no rows.
+    func run() throws(StoreError) {
+        let rc = sqlite3_step(stmt)
+        sqlite3_reset(stmt)
+        if rc != SQLITE_DONE && rc != SQLITE_ROW {
+            throw StoreError(call: String(sql.prefix(60)), code: rc, message: db.lastMessage)
+        }
+    }
+
+    /// Calls `row` for each result row.
+    func forEach(_ row: (Row) throws(StoreError) -> Void) throws(StoreError) {
+        defer { sqlite3_reset(stmt) }
+        while true {
+            let rc = sqlite3_step(stmt)
+            if rc == SQLITE_DONE { return }
+            guard rc == SQLITE_ROW else {
+                throw StoreError(call: String(sql.prefix(60)), code: rc, message: db.lastMessage)
+            }
+            try row(Row(stmt: stmt))
+        }
+    }
+}
+
+enum SQLValue {
+    case null
+    case int(Int64)
+    case text(String)
+    case blob([UInt8])
+}
+
+/// Column access for the current row.
+struct Row {
+    let stmt: OpaquePointer
+
+    func int(_ i: Int32) -> Int64 { sqlite3_column_int64(stmt, i) }
+
+    func isNull(_ i: Int32) -> Bool { sqlite3_column_type(stmt, i) == SQLITE_NULL }
+
+    func text(_ i: Int32) -> String {
+        guard let p = sqlite3_column_text(stmt, i) else { return "" }
+        let n = Int(sqlite3_column_bytes(stmt, i))
+        return String(decoding: UnsafeBufferPointer(start: p, count: n), as: UTF8.self)
+    }
+
+    func blob(_ i: Int32) -> [UInt8] {
+        let n = Int(sqlite3_column_bytes(stmt, i))
+        guard n > 0, let p = sqlite3_column_blob(stmt, i) else { return [] }
+        return Array(UnsafeRawBufferPointer(start: p, count: n))
+    }
+}

@@ -1,0 +1,340 @@
+import Foundation
+import FeedModel
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What feedd last saw of a source file: enough to tell "unchanged" without reading it.
+public struct FileStamp: Sendable, Equatable {
+    public var size: Int64
+    public var mtimeNanoseconds: Int64
+    public var ctimeNanoseconds: Int64
+    public var inode: UInt64
+
+    public init(size: Int64, mtimeNanoseconds: Int64, ctimeNanoseconds: Int64, inode: UInt64) {
+        self.size = size
+        self.mtimeNanoseconds = mtimeNanoseconds
+        self.ctimeNanoseconds = ctimeNanoseconds
+        self.inode = inode
+    }
+}
+
+/// A source file in the state, with the problems its last parse reported.
+public struct FileRecord: Sendable, Equatable {
+    public var path: String
+    public var stamp: FileStamp
+    public var problems: [Rejection]
+
+    public init(path: String, stamp: FileStamp, problems: [Rejection] = []) {
+        self.path = path
+        self.stamp = stamp
+        self.problems = problems
+    }
+}
+
+/// One entry's row in the state.
+public struct StoredEntry: Sendable, Equatable {
+    public var key: EntryKey
+    public var kind: EntryKind
+    public var source: String
+    public var title: String
+    public var fingerprint: Fingerprint
+    /// Effective dates used in feeds (listing items: first seen / last changed).
+    public var published: Timestamp
+    public var updated: Timestamp
+    public var firstSeen: Timestamp
+    public var lastChanged: Timestamp
+    public var removedAt: Timestamp?
+    /// Listing items only: the text sketch that lets edits keep their key.
+    public var sketch: [UInt8]?
+
+    public init(key: EntryKey, kind: EntryKind, source: String, title: String, fingerprint: Fingerprint,
+                published: Timestamp, updated: Timestamp, firstSeen: Timestamp, lastChanged: Timestamp,
+                removedAt: Timestamp? = nil, sketch: [UInt8]? = nil) {
+        self.key = key
+        self.kind = kind
+        self.source = source
+        self.title = title
+        self.fingerprint = fingerprint
+        self.published = published
+        self.updated = updated
+        self.firstSeen = firstSeen
+        self.lastChanged = lastChanged
+        self.removedAt = removedAt
+        self.sketch = sketch
+    }
+}
+
+/// Counts for `feedd state` and the daemon's status line.
+public struct StateSummary: Sendable, Equatable {
+    public var files = 0
+    public var rejectedFiles = 0
+    public var live: [EntryKind: Int] = [:]
+    public var removed = 0
+}
+
+/// feedd's memory between runs: one SQLite database (WAL) in the state
+/// directory, plus a lock file so two feedd processes never share it.
+///
+/// Every change happens inside `transaction`: the pipeline writes the feeds
+/// inside it and commits only when they are on disk, so the state never
+/// records what the feeds do not show.
+public final class StateStore {
+    public static let schemaVersion = 1
+    public let directory: String
+    private let db: Database
+    private let lockFD: Int32
+    private var statements: [String: Statement] = [:]
+
+    /// Opens (creating when needed) the state in `directory`.
+    ///
+    /// - Throws: `StoreError` when the directory cannot be created, another
+    ///   feedd holds the lock, or the database is not feedd's.
+    public init(directory: String) throws(StoreError) {
+        self.directory = directory
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            throw StoreError(call: "create \(directory)", code: 0, message: "\(error.localizedDescription); pass --state-dir with a writable directory")
+        }
+        let lockPath = directory + "/lock"
+        let fd = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else {
+            throw StoreError(call: "open \(lockPath)", code: errno, message: String(cString: strerror(errno)))
+        }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            close(fd)
+            throw StoreError(call: "lock \(lockPath)", code: EWOULDBLOCK,
+                             message: "another feedd is using this state directory; stop it or pass another --state-dir")
+        }
+        lockFD = fd
+        do {
+            db = try Database(path: directory + "/state.sqlite")
+            try migrate()
+        } catch {
+            close(fd)
+            throw error
+        }
+    }
+
+    deinit {
+        statements.removeAll()
+        close(lockFD)
+    }
+
+    private func migrate() throws(StoreError) {
+        try db.execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=OFF;")
+        var version: Int64 = 0
+        try db.prepare("PRAGMA user_version").forEach { version = $0.int(0) }
+        if version == 0 {
+            try db.execute("""
+            BEGIN;
+            CREATE TABLE IF NOT EXISTS files(
+                path TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
+                ctime_ns INTEGER NOT NULL, inode INTEGER NOT NULL, problems TEXT) WITHOUT ROWID;
+            CREATE TABLE IF NOT EXISTS entries(
+                key TEXT PRIMARY KEY, kind TEXT NOT NULL, source TEXT NOT NULL, title TEXT NOT NULL,
+                fingerprint BLOB NOT NULL, published INTEGER NOT NULL, updated INTEGER NOT NULL,
+                first_seen INTEGER NOT NULL, last_changed INTEGER NOT NULL, removed_at INTEGER,
+                sketch BLOB);
+            CREATE INDEX IF NOT EXISTS entries_by_feed ON entries(kind, published DESC, key) WHERE removed_at IS NULL;
+            CREATE INDEX IF NOT EXISTS entries_by_source ON entries(source);
+            CREATE TABLE IF NOT EXISTS payloads(
+                key TEXT PRIMARY KEY, fingerprint BLOB NOT NULL, entry BLOB NOT NULL) WITHOUT ROWID;
+            PRAGMA user_version=\(Self.schemaVersion);
+            COMMIT;
+            """)
+        } else if version != Int64(Self.schemaVersion) {
+            throw StoreError(call: "open state", code: 0,
+                             message: "state schema \(version) is not \(Self.schemaVersion); use a matching feedd or a fresh --state-dir")
+        }
+    }
+
+    private func statement(_ sql: String) throws(StoreError) -> Statement {
+        if let s = statements[sql] { return s }
+        let s = try db.prepare(sql)
+        statements[sql] = s
+        return s
+    }
+
+    // MARK: Transactions
+
+    /// Runs `body` in one write transaction; commits when it returns, rolls back when it throws.
+    public func transaction<R>(_ body: () throws -> R) throws -> R {
+        try db.execute("BEGIN IMMEDIATE")
+        do {
+            let result = try body()
+            try db.execute("COMMIT")
+            return result
+        } catch {
+            try? db.execute("ROLLBACK")
+            throw error
+        }
+    }
+
+    // MARK: Files
+
+    public func files() throws(StoreError) -> [String: FileRecord] {
+        var out: [String: FileRecord] = [:]
+        try statement("SELECT path, size, mtime_ns, ctime_ns, inode, problems FROM files").bind().forEach { row in
+            let path = row.text(0)
+            let stamp = FileStamp(size: row.int(1), mtimeNanoseconds: row.int(2), ctimeNanoseconds: row.int(3),
+                                  inode: UInt64(bitPattern: row.int(4)))
+            let problems = row.isNull(5) ? [] : decodeProblems(row.text(5), path: path)
+            out[path] = FileRecord(path: path, stamp: stamp, problems: problems)
+        }
+        return out
+    }
+
+    public func put(file: FileRecord) throws(StoreError) {
+        try statement("INSERT OR REPLACE INTO files(path, size, mtime_ns, ctime_ns, inode, problems) VALUES(?,?,?,?,?,?)")
+            .bind(.text(file.path), .int(file.stamp.size), .int(file.stamp.mtimeNanoseconds),
+                  .int(file.stamp.ctimeNanoseconds), .int(Int64(bitPattern: file.stamp.inode)),
+                  file.problems.isEmpty ? .null : .text(encodeProblems(file.problems)))
+            .run()
+    }
+
+    public func deleteFile(path: String) throws(StoreError) {
+        try statement("DELETE FROM files WHERE path = ?").bind(.text(path)).run()
+    }
+
+    // MARK: Entries
+
+    private static let entryColumns = "key, kind, source, title, fingerprint, published, updated, first_seen, last_changed, removed_at, sketch"
+
+    private func entry(_ row: Row) -> StoredEntry {
+        StoredEntry(key: EntryKey(rawValue: row.text(0)), kind: EntryKind(rawValue: row.text(1)) ?? .publication,
+                    source: row.text(2), title: row.text(3), fingerprint: Fingerprint(bytes: row.blob(4)),
+                    published: Timestamp(seconds: row.int(5)), updated: Timestamp(seconds: row.int(6)),
+                    firstSeen: Timestamp(seconds: row.int(7)), lastChanged: Timestamp(seconds: row.int(8)),
+                    removedAt: row.isNull(9) ? nil : Timestamp(seconds: row.int(9)),
+                    sketch: row.isNull(10) ? nil : row.blob(10))
+    }
+
+    /// Every entry, live and removed.
+    public func allEntries() throws(StoreError) -> [EntryKey: StoredEntry] {
+        var out: [EntryKey: StoredEntry] = [:]
+        try statement("SELECT \(Self.entryColumns) FROM entries").bind().forEach { out[entry($0).key] = entry($0) }
+        return out
+    }
+
+    public func entries(keys: some Sequence<EntryKey>) throws(StoreError) -> [EntryKey: StoredEntry] {
+        var out: [EntryKey: StoredEntry] = [:]
+        let s = try statement("SELECT \(Self.entryColumns) FROM entries WHERE key = ?")
+        for key in keys {
+            try s.bind(.text(key.rawValue)).forEach { out[key] = entry($0) }
+        }
+        return out
+    }
+
+    /// Entries whose source is `path` (live and removed).
+    public func entries(source path: String) throws(StoreError) -> [StoredEntry] {
+        var out: [StoredEntry] = []
+        try statement("SELECT \(Self.entryColumns) FROM entries WHERE source = ?").bind(.text(path)).forEach { out.append(entry($0)) }
+        return out
+    }
+
+    public func put(entry e: StoredEntry) throws(StoreError) {
+        try statement("INSERT OR REPLACE INTO entries(\(Self.entryColumns)) VALUES(?,?,?,?,?,?,?,?,?,?,?)")
+            .bind(.text(e.key.rawValue), .text(e.kind.rawValue), .text(e.source), .text(e.title), .blob(e.fingerprint.bytes),
+                  .int(e.published.seconds), .int(e.updated.seconds), .int(e.firstSeen.seconds), .int(e.lastChanged.seconds),
+                  e.removedAt.map { .int($0.seconds) } ?? .null, e.sketch.map { .blob($0) } ?? .null)
+            .run()
+    }
+
+    public func markRemoved(key: EntryKey, at time: Timestamp) throws(StoreError) {
+        try statement("UPDATE entries SET removed_at = ? WHERE key = ?").bind(.int(time.seconds), .text(key.rawValue)).run()
+    }
+
+    /// The newest live entries of a kind: what a feed with that cap shows.
+    public func newest(kind: EntryKind, limit: Int) throws(StoreError) -> [StoredEntry] {
+        var out: [StoredEntry] = []
+        try statement("SELECT \(Self.entryColumns) FROM entries INDEXED BY entries_by_feed WHERE kind = ? AND removed_at IS NULL ORDER BY published DESC, key ASC LIMIT ?")
+            .bind(.text(kind.rawValue), .int(Int64(limit))).forEach { out.append(entry($0)) }
+        return out
+    }
+
+    // MARK: Payloads of published entries
+
+    /// The entry as last published, when its fingerprint still matches.
+    public func payload(key: EntryKey, fingerprint: Fingerprint) throws(StoreError) -> Entry? {
+        var out: Entry?
+        try statement("SELECT fingerprint, entry FROM payloads WHERE key = ?").bind(.text(key.rawValue)).forEach { row in
+            guard row.blob(0) == fingerprint.bytes else { return }
+            out = try? JSONDecoder().decode(Entry.self, from: Data(row.blob(1)))
+        }
+        return out
+    }
+
+    /// The entry as last published, whatever its fingerprint (a file that now fails to parse keeps its last good version).
+    public func lastPublished(key: EntryKey) throws(StoreError) -> Entry? {
+        var out: Entry?
+        try statement("SELECT entry FROM payloads WHERE key = ?").bind(.text(key.rawValue)).forEach { row in
+            out = try? JSONDecoder().decode(Entry.self, from: Data(row.blob(0)))
+        }
+        return out
+    }
+
+    /// Keeps exactly `entries` as the published payloads.
+    public func setPublished(_ entries: [Entry]) throws(StoreError) {
+        try db.execute("CREATE TEMP TABLE IF NOT EXISTS keep(key TEXT PRIMARY KEY) WITHOUT ROWID; DELETE FROM keep;")
+        let keep = try statement("INSERT OR IGNORE INTO temp.keep(key) VALUES(?)")
+        let upsert = try statement("INSERT OR REPLACE INTO payloads(key, fingerprint, entry) VALUES(?,?,?)")
+        let current = try statement("SELECT fingerprint FROM payloads WHERE key = ?")
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        for e in entries {
+            try keep.bind(.text(e.key.rawValue)).run()
+            let fp = e.fingerprint.bytes
+            var same = false
+            try current.bind(.text(e.key.rawValue)).forEach { same = $0.blob(0) == fp }
+            if same { continue }
+            let data = (try? encoder.encode(e)) ?? Data()
+            try upsert.bind(.text(e.key.rawValue), .blob(fp), .blob(Array(data))).run()
+        }
+        try db.execute("DELETE FROM payloads WHERE key NOT IN (SELECT key FROM temp.keep)")
+    }
+
+    // MARK: Reporting
+
+    public func summary() throws(StoreError) -> StateSummary {
+        var s = StateSummary()
+        try statement("SELECT count(*), count(problems) FROM files").bind().forEach {
+            s.files = Int($0.int(0))
+            s.rejectedFiles = Int($0.int(1))
+        }
+        try statement("SELECT kind, count(*) FROM entries WHERE removed_at IS NULL GROUP BY kind").bind().forEach {
+            if let kind = EntryKind(rawValue: $0.text(0)) { s.live[kind] = Int($0.int(1)) }
+        }
+        try statement("SELECT count(*) FROM entries WHERE removed_at IS NOT NULL").bind().forEach { s.removed = Int($0.int(0)) }
+        return s
+    }
+
+    /// Every entry ordered for people: kind, newest first.
+    public func listing(includeRemoved: Bool) throws(StoreError) -> [StoredEntry] {
+        var out: [StoredEntry] = []
+        let filter = includeRemoved ? "" : "WHERE removed_at IS NULL"
+        try statement("SELECT \(Self.entryColumns) FROM entries \(filter) ORDER BY kind, published DESC, key").bind()
+            .forEach { out.append(entry($0)) }
+        return out
+    }
+
+    /// `PRAGMA integrity_check`: "ok" when the database is sound.
+    public func integrityCheck() throws(StoreError) -> String {
+        var lines: [String] = []
+        try db.prepare("PRAGMA integrity_check").forEach { lines.append($0.text(0)) }
+        return lines.joined(separator: "\n")
+    }
+
+    private func encodeProblems(_ problems: [Rejection]) -> String {
+        problems.map { "\($0.line ?? 0)\t\($0.message.replacingOccurrences(of: "\n", with: " "))" }.joined(separator: "\n")
+    }
+
+    private func decodeProblems(_ text: String, path: String) -> [Rejection] {
+        text.split(separator: "\n").map { line in
+            let parts = line.split(separator: "\t", maxSplits: 1)
+            let n = Int(parts.first ?? "") ?? 0
+            return Rejection(source: path, line: n == 0 ? nil : n, message: parts.count > 1 ? String(parts[1]) : "")
+        }
+    }
+}

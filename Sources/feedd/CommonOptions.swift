@@ -1,0 +1,52 @@
+import ArgumentParser
+import Foundation
+import FeedConfig
+import FeedDaemon
+import Logging
+
+/// Options every subcommand shares: where the config, source, output and state are, and how to log.
+struct CommonOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("Configuration file.", discussion: "Default: ./Config/feedd.toml, then /etc/feedd/feedd.toml, else built-in defaults.", valueName: "file"))
+    var config: String?
+
+    @Option(name: .long, help: ArgumentHelp("Source directory of entries (overrides the config).", valueName: "dir"))
+    var source: String?
+
+    @Option(name: .long, help: ArgumentHelp("Directory the feeds are written to (overrides the config).", valueName: "dir"))
+    var output: String?
+
+    @Option(name: .customLong("state-dir"), help: ArgumentHelp("Where feedd keeps its state between runs (overrides the config).", valueName: "dir"))
+    var stateDir: String?
+
+    @Option(name: .customLong("log-format"), help: ArgumentHelp("Log lines for people (text) or scripts (json, one object per line).", valueName: "text|json"))
+    var logFormat: LogFormat = .text
+
+    @Option(name: .customLong("log-level"), help: ArgumentHelp("Least severe level logged.", valueName: "trace|debug|info|notice|warning|error"))
+    var logLevel: Logger.Level = .info
+
+    /// The configuration with command-line overrides applied; relative flag paths are relative to the current directory.
+    func configuration() throws(ConfigError) -> Configuration {
+        let cwd = FileManager.default.currentDirectoryPath
+        var config = try ConfigLoader.locate(explicit: config, cwd: cwd)
+        if let source { config.source = ConfigLoader.resolve(path: source, against: cwd) }
+        if let output { config.output = ConfigLoader.resolve(path: output, against: cwd) }
+        if let stateDir { config.stateDir = ConfigLoader.resolve(path: stateDir, against: cwd) }
+        return config
+    }
+
+    /// A logger that follows the log contract; under journald it leaves timestamps to the journal.
+    func makeLogger() -> Logger {
+        let env = ProcessInfo.processInfo.environment
+        let underJournal = env["JOURNAL_STREAM"].map { !$0.isEmpty } ?? false
+        let handler = FeedLogHandler(format: logFormat, level: logLevel, timestamps: !underJournal)
+        return Logger(label: "feedd", factory: { _ in handler })
+    }
+}
+
+extension LogFormat: ExpressibleByArgument {}
+
+extension Logger.Level: @retroactive ExpressibleByArgument {
+    public init?(argument: String) {
+        self.init(rawValue: argument.lowercased())
+    }
+}

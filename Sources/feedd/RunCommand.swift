@@ -1,0 +1,76 @@
+import ArgumentParser
+import Foundation
+import FeedConfig
+import FeedDaemon
+import FeedModel
+import FeedStore
+import Logging
+
+/// `feedd [--once] [--dry-run]`: the pipeline once, or the daemon.
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Update the feeds once (--once) or keep them current (the default).",
+        shouldDisplay: false
+    )
+
+    @OptionGroup var common: CommonOptions
+
+    @Flag(name: .long, help: "Scan, diff, write the feeds, log, and exit (for CI and cron).")
+    var once = false
+
+    @Flag(name: .customLong("dry-run"), help: "Do everything but write feeds and state; log the events it would; exit as --once would.")
+    var dryRun = false
+
+    func run() async throws {
+        let logger = common.makeLogger()
+        let config: Configuration
+        do {
+            config = try common.configuration()
+        } catch {
+            logger.critical("invalid configuration: \(error.description)", metadata: ["event": "config-error", "message": "\(error.description)"])
+            throw ExitStatus.badConfig
+        }
+        guard once || dryRun else {
+            logger.critical("the watching daemon is not built yet; run with --once", metadata: ["event": "unsupported"])
+            throw ExitCode.failure
+        }
+        try runOnce(config: config, logger: logger)
+    }
+
+    private func runOnce(config: Configuration, logger: Logger) throws {
+        do {
+            try FileManager.default.createDirectory(atPath: config.output, withIntermediateDirectories: true)
+        } catch {
+            logger.critical("cannot create output directory \(config.output): \(error.localizedDescription)", metadata: ["event": "output-error"])
+            throw ExitStatus.cannotWrite
+        }
+        let store: StateStore
+        do {
+            store = try StateStore(directory: config.stateDir)
+        } catch {
+            logger.critical("\(error.description)", metadata: ["event": "state-error"])
+            throw ExitStatus.stateFailure
+        }
+        let pipeline = Pipeline(settings: PipelineSettings(config), store: store, logger: logger)
+        do {
+            let report = try pipeline.run(.init(dryRun: dryRun, repeatKnownProblems: true))
+            pipeline.logSummary(report, dryRun: dryRun)
+            if !report.rejections.isEmpty { throw ExitStatus.rejectedSources }
+        } catch let error as PipelineError {
+            logger.critical("\(error.description)", metadata: ["event": "run-failed", "message": "\(error.description)"])
+            switch error {
+            case .source: throw ExitStatus.noSource
+            case .output: throw ExitStatus.cannotWrite
+            case .state: throw ExitStatus.stateFailure
+            }
+        }
+    }
+}
+
+extension PipelineSettings {
+    init(_ config: Configuration) {
+        self.init(source: config.source, output: config.output, site: config.site, feeds: config.feeds,
+                  maxFileSize: config.limits.maxFileSize)
+    }
+}

@@ -1,0 +1,113 @@
+import Foundation
+import Testing
+import FeedModel
+@testable import FeedParse
+
+enum Fixture {
+    static let dir = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
+
+    static func parse(_ name: String, as path: String? = nil) throws -> ParsedFile {
+        let bytes = try [UInt8](Data(contentsOf: dir.appendingPathComponent(name)))
+        return SourceFile.parse(bytes: bytes, path: path ?? name)
+    }
+}
+
+struct MarkdownTests {
+    @Test func aFullEntry() throws {
+        let file = try Fixture.parse("markdown/good-paper.md")
+        #expect(file.rejections.isEmpty)
+        let e = try #require(file.entries.first)
+        #expect(e.key.rawValue == "heron-2025")
+        #expect(e.kind == .publication)
+        #expect(e.title == "Heron: sparse retrieval for lab notebooks")
+        #expect(e.published == Timestamp.fromCivil(year: 2025, month: 6, day: 1))
+        #expect(e.updated == Timestamp.fromCivil(year: 2025, month: 6, day: 3, hour: 6, minute: 30))
+        #expect(e.authors == ["Ada Quill", "Zoë Müller"])
+        #expect(e.tags == ["retrieval", "notebooks"])
+        #expect(e.venue == "Workshop on Notebooks 2025")
+        #expect(e.body.hasPrefix("Heron indexes *lab notebooks*"))
+        #expect(e.body.hasSuffix("more detail."))
+    }
+
+    @Test func byteOrderMarkAndCRLFAreAccepted() throws {
+        let file = try Fixture.parse("markdown/crlf-bom.md", as: "jobs/crlf-bom.md")
+        let e = try #require(file.entries.first)
+        #expect(file.rejections.isEmpty)
+        #expect(e.key.rawValue == "jobs/crlf-bom")
+        #expect(e.location == Location(country: "GB", region: "SCT", city: "Edinburgh"))
+        #expect(e.body == "We need a technician.")
+    }
+
+    @Test func kindFromTheDirectory() throws {
+        #expect(try Fixture.parse("markdown/no-kind.md", as: "jobs/x.md").entries.first?.kind == .job)
+        #expect(try Fixture.parse("markdown/no-kind.md", as: "a/publications/b/x.md").entries.first?.kind == .publication)
+        let orphan = try Fixture.parse("markdown/no-kind.md", as: "misc/x.md")
+        #expect(orphan.entries.isEmpty)
+        #expect(orphan.rejections.first?.message.contains("kind: publication") == true)
+    }
+
+    struct Broken: Sendable, CustomTestStringConvertible {
+        var file: String
+        var line: Int
+        var says: String
+        var testDescription: String { file }
+    }
+
+    @Test(arguments: [
+        Broken(file: "markdown/bad-utf8.md", line: 3, says: "invalid UTF-8"),
+        Broken(file: "markdown/unterminated.md", line: 1, says: "unterminated front matter"),
+        Broken(file: "markdown/bad-date.md", line: 4, says: "is not a date"),
+        Broken(file: "markdown/control-char.md", line: 3, says: "U+0007"),
+    ])
+    func brokenFilesAreRejectedNamingTheLine(_ b: Broken) throws {
+        let file = try Fixture.parse(b.file)
+        #expect(file.entries.isEmpty)
+        #expect(file.isUnusable)
+        let r = try #require(file.rejections.first)
+        #expect(file.rejections.count == 1)
+        #expect(r.source == b.file)
+        #expect(r.line == b.line)
+        #expect(r.message.contains(b.says), "\(r.message)")
+    }
+
+    @Test(arguments: ["2024-05-01", "2024-05-01T10:00:00Z", "2024-05-01T12:00:00+02:00", "2024-05-01 10:00:00.123Z"])
+    func datesThatAreDates(_ s: String) {
+        #expect(Timestamp(rfc3339: s) != nil)
+    }
+
+    @Test(arguments: ["2024-02-30", "2024-05-01T10:00:00", "yesterday", "2024-5-1", "2024-05-01T25:00:00Z", ""])
+    func datesThatAreNot(_ s: String) {
+        #expect(Timestamp(rfc3339: s) == nil)
+    }
+}
+
+struct JSONTests {
+    @Test func anArrayPublishesItsGoodObjectsAndRejectsTheBadOne() throws {
+        let file = try Fixture.parse("json/array.json", as: "more/array.json")
+        #expect(file.entries.map(\.key.rawValue) == ["moss-2025", "4711"])
+        #expect(file.entries[1].location == Location(country: "DE", region: "BE", city: "Berlin"))
+        #expect(file.entries[0].body == "Moss keeps logs small.\n\nMore.")
+        #expect(file.rejections.count == 1)
+        #expect(file.rejections.first?.line == 18)
+        #expect(!file.isUnusable)
+    }
+
+    @Test func aSingleObjectUsesThePathAsKey() throws {
+        let file = try Fixture.parse("json/single.json", as: "more/single.json")
+        #expect(file.entries.first?.key.rawValue == "more/single")
+    }
+
+    @Test func brokenJSONIsRejectedWithALine() throws {
+        let file = try Fixture.parse("json/broken.json")
+        #expect(file.isUnusable)
+        #expect(file.rejections.first?.line != nil)
+        #expect(file.rejections.first?.message.contains("not valid JSON") == true)
+    }
+}
+
+struct KeyTests {
+    @Test(arguments: [("cosmo-2024", "cosmo-2024"), ("jobs/My Job (2)", "jobs/My-Job-(2)"), ("a  b\tc", "a-b-c"), ("Zoë", "Zo%C3%AB"), ("x&y<z>", "x-y-z")])
+    func keysAreURISafe(_ raw: String, _ expected: String) {
+        #expect(EntryKey(sanitizing: raw).rawValue == expected)
+    }
+}

@@ -1,0 +1,131 @@
+import Foundation
+import Testing
+import FeedModel
+@testable import FeedStore
+
+/// The state on real temp directories: crash-safe rows, one entry at a time, locking.
+struct StateStoreTests {
+    static func tempDir() -> String {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("feedd-store-\(UUID().uuidString)").path
+        try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
+    static func stored(_ key: String, kind: EntryKind = .publication, day: Int64) -> StoredEntry {
+        StoredEntry(key: EntryKey(rawValue: key), kind: kind, source: "\(key).md", title: "Title \(key)",
+                    fingerprint: Fingerprint(ofText: key), published: Timestamp(seconds: day * 86_400),
+                    updated: Timestamp(seconds: day * 86_400), firstSeen: Timestamp(seconds: 1), lastChanged: Timestamp(seconds: 2))
+    }
+
+    @Test func entriesSurviveReopening() throws {
+        let dir = Self.tempDir()
+        do {
+            let store = try StateStore(directory: dir)
+            try store.transaction {
+                for i in 0..<10 { try store.put(entry: Self.stored("k\(i)", day: Int64(i))) }
+                try store.put(file: FileRecord(path: "a.md", stamp: FileStamp(size: 1, mtimeNanoseconds: 2, ctimeNanoseconds: 3, inode: 4),
+                                               problems: [Rejection(source: "a.md", line: 3, message: "bad\tdate")]))
+            }
+        }
+        let store = try StateStore(directory: dir)
+        #expect(try store.allEntries().count == 10)
+        #expect(try store.entries(keys: [EntryKey(rawValue: "k3")])[EntryKey(rawValue: "k3")] == Self.stored("k3", day: 3))
+        let files = try store.files()
+        #expect(files["a.md"]?.stamp.inode == 4)
+        #expect(files["a.md"]?.problems == [Rejection(source: "a.md", line: 3, message: "bad\tdate")])
+        #expect(try store.integrityCheck() == "ok")
+    }
+
+    @Test func aFailedTransactionLeavesNoTrace() throws {
+        let store = try StateStore(directory: Self.tempDir())
+        struct Boom: Error {}
+        #expect(throws: Boom.self) {
+            try store.transaction {
+                try store.put(entry: Self.stored("x", day: 1))
+                throw Boom()
+            }
+        }
+        #expect(try store.allEntries().isEmpty)
+    }
+
+    @Test func newestIsOrderedAndSkipsRemoved() throws {
+        let store = try StateStore(directory: Self.tempDir())
+        try store.transaction {
+            for i in 0..<100 { try store.put(entry: Self.stored(String(format: "p%03d", i), day: Int64(i % 50))) }
+            try store.put(entry: Self.stored("job", kind: .job, day: 999))
+            try store.markRemoved(key: EntryKey(rawValue: "p049"), at: Timestamp(seconds: 5))
+        }
+        let top = try store.newest(kind: .publication, limit: 3).map(\.key.rawValue)
+        // day 49 has p049 (removed) and p099; day 48 has p048 and p098: ties by key.
+        #expect(top == ["p099", "p048", "p098"])
+        #expect(try store.summary().removed == 1)
+        #expect(try store.summary().live[.job] == 1)
+    }
+
+    @Test func publishedPayloadsFollowTheFeeds() throws {
+        let store = try StateStore(directory: Self.tempDir())
+        let a = Entry(key: EntryKey(rawValue: "a"), kind: .publication, title: "A", body: "body a", source: "a.md")
+        let b = Entry(key: EntryKey(rawValue: "b"), kind: .job, title: "B", body: "body b", source: "b.md")
+        try store.transaction { try store.setPublished([a, b]) }
+        #expect(try store.payload(key: a.key, fingerprint: a.fingerprint) == a)
+        #expect(try store.payload(key: a.key, fingerprint: b.fingerprint) == nil)
+        try store.transaction { try store.setPublished([b]) }
+        #expect(try store.lastPublished(key: a.key) == nil)
+        #expect(try store.lastPublished(key: b.key) == b)
+    }
+
+    @Test func aSecondProcessCannotTakeTheState() throws {
+        let dir = Self.tempDir()
+        let first = try StateStore(directory: dir)
+        #expect(throws: StoreError.self) { _ = try StateStore(directory: dir) }
+        _ = first
+    }
+
+    @Test func oneEntryUpdateDoesNotRewriteTheRest() throws {
+        let dir = Self.tempDir()
+        let store = try StateStore(directory: dir)
+        try store.transaction { for i in 0..<2000 { try store.put(entry: Self.stored("k\(i)", day: Int64(i))) } }
+        let before = try store.allEntries()
+        var one = Self.stored("k7", day: 7)
+        one.title = "changed"
+        try store.transaction { try store.put(entry: one) }
+        let after = try store.allEntries()
+        #expect(after.filter { before[$0.key] != $0.value }.map(\.key.rawValue) == ["k7"])
+    }
+}
+
+struct AtomicFileTests {
+    @Test func writesReplacesAndSkipsIdenticalBytes() throws {
+        let dir = StateStoreTests.tempDir()
+        let path = dir + "/feed.atom"
+        #expect(try AtomicFile.write(Array("one".utf8), to: path) == .written)
+        let attrs1 = try FileManager.default.attributesOfItem(atPath: path)
+        #expect((attrs1[.posixPermissions] as? Int) == 0o644)
+        Thread.sleep(forTimeInterval: 0.02)
+        #expect(try AtomicFile.write(Array("one".utf8), to: path) == .unchanged)
+        let attrs2 = try FileManager.default.attributesOfItem(atPath: path)
+        #expect(attrs1[.modificationDate] as? Date == attrs2[.modificationDate] as? Date)
+        #expect(try AtomicFile.write(Array("two".utf8), to: path) == .written)
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == "two")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir) == ["feed.atom"], "no temp file is left")
+    }
+
+    @Test func aFailedWriteKeepsThePreviousFileAndLeavesNoTemp() throws {
+        let dir = StateStoreTests.tempDir()
+        let path = dir + "/feed.atom"
+        try AtomicFile.write(Array("previous".utf8), to: path)
+        // A directory where the temp file would go makes the write fail.
+        try FileManager.default.createDirectory(atPath: dir + "/.feed.atom.tmp-\(getpid())", withIntermediateDirectories: false)
+        #expect(throws: FileWriteError.self) { try AtomicFile.write(Array("next".utf8), to: path) }
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == "previous")
+    }
+
+    @Test func modeIs0644EvenUnderATightUmask() throws {
+        let dir = StateStoreTests.tempDir()
+        let old = umask(0o077)
+        defer { umask(old) }
+        try AtomicFile.write(Array("x".utf8), to: dir + "/f.atom")
+        let attrs = try FileManager.default.attributesOfItem(atPath: dir + "/f.atom")
+        #expect((attrs[.posixPermissions] as? Int) == 0o644)
+    }
+}
