@@ -53,7 +53,7 @@ let package = Package(
 
         .testTarget(name: "FeedParseTests", dependencies: ["FeedParse", "FeedModel"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "FeedDiffTests", dependencies: ["FeedDiff", "FeedModel"]),
+        .testTarget(name: "FeedDiffTests", dependencies: ["FeedDiff", "FeedModel", "FeedParse"]),
         .testTarget(name: "FeedRenderTests", dependencies: ["FeedRender", "FeedModel", "CLibXML2"],
                     resources: [.copy("Golden")]),
         .testTarget(name: "FeedStoreTests", dependencies: ["FeedStore", "FeedModel"]),
