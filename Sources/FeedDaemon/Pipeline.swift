@@ -278,8 +278,9 @@ public final class Pipeline {
             guard e.removedAt == nil, let bytes = e.sketch, let sketch = TextSketch(bytes: bytes) else { return nil }
             return KnownListingEntry(key: e.key, kind: e.kind, fingerprint: e.fingerprint, sketch: sketch)
         }
+        // `resolve` keeps the items' order, so each entry pairs with its sketch.
         let resolved = ListingIdentity.resolve(items: items, previous: previous)
-        return resolved.map { EntryRecord($0.entry, sketch: $0.sketch.bytes) }
+        return zip(resolved, items).map { EntryRecord($0, sketch: $1.sketch.bytes) }
     }
 
     // MARK: - Rendering
@@ -306,8 +307,8 @@ public final class Pipeline {
                     guard e.removedAt == nil, let b = e.sketch, let sketch = TextSketch(bytes: b) else { return nil }
                     return KnownListingEntry(key: e.key, kind: e.kind, fingerprint: e.fingerprint, sketch: sketch)
                 }
-                if let item = ListingIdentity.resolve(items: file.listingItems, previous: previous).first(where: { $0.entry.key == stored.key }) {
-                    return item.entry
+                if let entry = ListingIdentity.resolve(items: file.listingItems, previous: previous).first(where: { $0.key == stored.key }) {
+                    return entry
                 }
             }
         }
