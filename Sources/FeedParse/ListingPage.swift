@@ -228,7 +228,7 @@ public enum ListingPage {
                 return
             }
             // A job list without its `Related content` line: a place, then a description.
-            if ListingPage.looksLikeLocation(content, strict: true), let following = next(),
+            if line.indent <= (abstractIndent ?? 0), ListingPage.looksLikeLocation(content, strict: true), let following = next(),
                ListingPage.numbered(following.content) == nil,
                !ListingPage.looksLikeLocation(following.content, strict: false), following.content.count >= 40 {
                 try finishAbstract()

@@ -142,7 +142,7 @@ public enum ListingTitle {
                                                      "on", "of", "the", "is", "are", "will", "can"]
 
     /// The role a posting hires for, in the singular: after "looking for",
-    /// "hiring", "seeking" or "as a(n)", past lower-case adjectives, a run of
+    /// "hiring", "seeking", "needs a(n)" or "as a(n)", past lower-case adjectives, a run of
     /// capitalised words ending in a role noun ("Senior Applied Scientist",
     /// "Applied Scientist II").
     public static func role(in description: String) -> String? {
@@ -156,7 +156,7 @@ public enum ListingTitle {
             switch word {
             case "hiring", "seeking", "hire": start = i + 1
             case "for" where i > 0 && words[i - 1].lowercased() == "looking": start = i + 1
-            case "as" where i + 1 < words.count && ["a", "an"].contains(words[i + 1].lowercased()): start = i + 1
+            case "as", "needs", "need" where i + 1 < words.count && ["a", "an"].contains(words[i + 1].lowercased()): start = i + 1
             default: continue
             }
             if start < words.count, articles.contains(words[start].lowercased()) { start += 1 }
@@ -187,11 +187,12 @@ public enum ListingTitle {
     }
 
     /// The team a posting names: "the Personalization team", "The Artificial
-    /// General Intelligence (AGI) team", or "As an Applied Scientist in
-    /// Amazon Shipping". Nil unless the text clearly names one.
+    /// General Intelligence (AGI) team", "the Forecasting & Planning group",
+    /// or "As an Applied Scientist in Amazon Shipping". Nil unless the text
+    /// clearly names one (a capitalised name after "the" or "our").
     public static func team(in description: String) -> String? {
         let words = tokens(description)
-        for t in words.indices where ["team", "team,", "team.", "team!", "team;"].contains(words[t].lowercased()) {
+        for t in words.indices where ["team", "group"].contains(bare(words[t]).lowercased()) {
             var run: [Substring] = []
             var k = t - 1
             var valid = false

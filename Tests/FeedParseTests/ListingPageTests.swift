@@ -170,3 +170,57 @@ struct ListingRejectionTests {
         #expect(r?.line == 3)
     }
 }
+
+struct ListingRobustnessTests {
+    /// Whatever a scraper cuts off, the parser answers with items or a rejection, never a trap.
+    @Test func everyPrefixOfAPageParsesOrIsRejected() throws {
+        let text = try ListingFixture.text("harbour-page.txt")
+        var outcomes = (items: 0, rejections: 0)
+        for end in stride(from: 0, through: text.count, by: 7) {
+            do {
+                _ = try ListingPage.parse(text: String(text.prefix(end)), source: "p.txt")
+                outcomes.items += 1
+            } catch {
+                #expect(!error.message.isEmpty)
+                outcomes.rejections += 1
+            }
+        }
+        #expect(outcomes.items > 0 && outcomes.rejections > 0)
+    }
+
+    @Test func anIndentedCountryListInsideAnAbstractIsNotAJob() throws {
+        let text = "Title\n\n  1. We compare three regions.\n\n    US, UK\n    A long continuation paragraph that follows the short line above it.\n"
+        let entries = try ListingPage.parse(text: text, source: "p.txt").map(\.entry)
+        #expect(entries.map(\.kind) == [.publication])
+        #expect(entries[0].body.contains("US, UK"))
+    }
+}
+
+struct ListingJobTitleTests {
+    @Test(arguments: [
+        ("We're hiring an Applied Scientist for the Tidal Models & Charts group in Bergen. You will own the forecasts.",
+         "Applied Scientist, Tidal Models & Charts — Bergen"),
+        ("Our lab is opening a small sonar team in Bergen and needs a Research Engineer who can take a model to a buoy.",
+         "Research Engineer — Bergen"),
+        ("We are looking for talented Applied Scientists to join the team. As a Applied Scientist II, you will run experiments.",
+         "Applied Scientist — Bergen"),
+        ("Come and sail with us. The work is outdoors, the hours are tidal, and the coffee is strong.",
+         "Come and sail with us — Bergen"),
+    ])
+    func namesTheRole(description: String, title: String) {
+        let location = Location(country: "NO", region: "VL", city: "Bergen")
+        let team = ListingTitle.team(in: description)
+        #expect(ListingTitle.job(description: description, location: location, team: team) == title)
+    }
+
+    @Test func cutsAtAWordWithoutDanglingPunctuation() {
+        let long = "Harbour pilots, tug crews and crane operators share one radio channel, and this paper measures how often they talk over each other during storms"
+        let title = ListingTitle.shorten(long)
+        #expect(title.count <= 120)
+        #expect(title.hasSuffix("…"))
+        #expect(long.hasPrefix(String(title.dropLast())))
+        #expect(!title.dropLast().hasSuffix(" "))
+        #expect(title.dropLast().last?.isLetter == true)
+        #expect(ListingTitle.shorten("Short enough.") == "Short enough")
+    }
+}
