@@ -167,7 +167,7 @@ struct ListingEditScenarioTests {
         // a word near the end of the first (time-series) posting
         ("this is the place to be.", "this is the place for you."),
         // a word near the end of the second (content-understanding) posting, in both copies
-        ("skip intro timing, ad placement, search, and content moderation.", "skip intro timing, ad placement, search, and content safety."),
+        ("and content moderation.", "and content safety."),
         // a word inside the shared opening, in all three
         ("premium programming in one app", "premium shows in one app"),
     ])
