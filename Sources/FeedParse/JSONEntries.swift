@@ -14,7 +14,7 @@ public enum JSONEntries {
         do {
             root = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
         } catch {
-            throw Rejection(source: source, line: errorLine(error), message: "not valid JSON: \(errorText(error))")
+            throw Rejection(source: source, line: errorLine(error, text: text), message: "not valid JSON: \(errorText(error))")
         }
         let objectLines = topLevelObjectLines(text)
         let base = stripExtension(source)
@@ -103,9 +103,14 @@ public enum JSONEntries {
         return (ns.userInfo[NSDebugDescriptionErrorKey] as? String) ?? ns.localizedDescription
     }
 
-    private static func errorLine(_ error: any Error) -> Int? {
-        let text = errorText(error)
-        guard let range = text.range(of: "line ") else { return nil }
-        return Int(text[range.upperBound...].prefix(while: { $0.isNumber }))
+    /// Foundation names either a line or a character offset, depending on the platform.
+    private static func errorLine(_ error: any Error, text source: String) -> Int? {
+        let message = errorText(error)
+        if let range = message.range(of: "line ") {
+            return Int(message[range.upperBound...].prefix(while: { $0.isNumber }))
+        }
+        guard let range = message.range(of: "character "),
+              let offset = Int(message[range.upperBound...].prefix(while: { $0.isNumber })) else { return nil }
+        return source.utf8.prefix(offset).reduce(1) { $0 + ($1 == 0x0A ? 1 : 0) }
     }
 }

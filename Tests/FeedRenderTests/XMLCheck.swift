@@ -1,5 +1,5 @@
 import Foundation
-import CLibXML2
+@preconcurrency import CLibXML2
 
 /// Parses rendered bytes back with libxml2, as a feed reader would, and
 /// answers XPath questions about them.
@@ -34,7 +34,7 @@ final class ParsedFeed {
         for i in 0..<Int(set.pointee.nodeNr) {
             guard let node = set.pointee.nodeTab[i], let content = xmlNodeGetContent(node) else { continue }
             out.append(String(cString: content))
-            xmlFree(content)
+            free(content)
         }
         return out
     }
