@@ -19,7 +19,7 @@ struct DirectoryWatcherTests {
     @Test func anEditorsSaveIsOneChangeOfTheTarget() async throws {
         let tree = try TemporaryTree()
         tree.write("entry.md", "old\n")
-        let recorder = try BatchRecorder(root: tree.root)
+        let recorder = try BatchRecorder(root: tree.root, debounce: .milliseconds(200))
         tree.write(".entry.md.swp")          // vim's swap file: hidden
         tree.write("entry.md.tmp-4242", "new\n")
         tree.rename("entry.md.tmp-4242", "entry.md")
@@ -96,7 +96,7 @@ struct DirectoryWatcherTests {
 
     @Test func twentyQuickWritesAreOneBatch() async throws {
         let tree = try TemporaryTree()
-        let recorder = try BatchRecorder(root: tree.root, debounce: .milliseconds(100))
+        let recorder = try BatchRecorder(root: tree.root, debounce: .milliseconds(250))
         let names = (1...20).map { "entry-\($0).md" }
         for name in names { tree.write(name) }
         #expect(await recorder.wait { $0.changed == Set(names) })
@@ -122,7 +122,7 @@ struct DirectoryWatcherTests {
     @Test func aFileDeletedAndRecreatedWithinTheWindowIsChanged() async throws {
         let tree = try TemporaryTree()
         tree.write("entry.md", "first\n")
-        let recorder = try BatchRecorder(root: tree.root, debounce: .milliseconds(100))
+        let recorder = try BatchRecorder(root: tree.root, debounce: .milliseconds(200))
         tree.remove("entry.md")
         tree.write("entry.md", "second\n")
         #expect(await recorder.wait { $0.changed == ["entry.md"] })
