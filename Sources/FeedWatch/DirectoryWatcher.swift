@@ -49,7 +49,8 @@ public final class DirectoryWatcher: Sendable {
     /// The watched directory, as given (without a trailing `/`).
     public let root: String
     public let configuration: Configuration
-    /// Batches in the order the changes happened. Ends after ``stop()``, when
+    /// Batches in the order the changes happened; iterate it from one task
+    /// only. Ends after ``stop()``, when
     /// the iterating task is cancelled, or if `poll(2)` fails (the last batch
     /// then asks for a rescan; fall back to periodic rescans).
     public let batches: AsyncStream<WatchBatch>
@@ -59,6 +60,10 @@ public final class DirectoryWatcher: Sendable {
     /// Starts watching `root`. When this returns, every directory of the tree
     /// is watched: scan the tree after this, not before, and no change falls
     /// between scan and watch.
+    ///
+    /// It lists every directory of the tree on the calling thread (a second or
+    /// so for a million entries); from async code, that briefly holds one
+    /// thread of the cooperative pool.
     ///
     /// - Throws: ``WatchError`` when inotify or the watcher's thread cannot be
     ///   set up (for example `EMFILE`: too many inotify instances). A missing
