@@ -76,32 +76,66 @@ public final class Pipeline {
         }
     }
 
+    /// What a run looks at.
+    public enum Scope: Sendable, Equatable {
+        /// Walk the whole source tree (`--once`, the daemon's first scan and safety-net rescans).
+        case full
+        /// Only these paths, relative to the source root, as the watcher reported them;
+        /// a removed path may be a directory (everything below it goes).
+        case paths(changed: Set<String>, removed: Set<String>)
+    }
+
     // MARK: - Run
 
-    public func run(_ options: Options = Options()) throws(PipelineError) -> RunReport {
+    public func run(_ options: Options = Options(), scope: Scope = .full) throws(PipelineError) -> RunReport {
         let started = DispatchTime.now()
         var report = RunReport()
-        removeStaleTempFiles()
-
-        let previousFiles: [String: FileRecord]
-        do { previousFiles = try store.files() } catch { throw .state(error.description) }
-        report.firstRun = previousFiles.isEmpty
-
-        let snapshot: SourceSnapshot
-        do { snapshot = try SourceScanner.scan(root: settings.source) } catch { throw .source(error.description) }
-        report.filesScanned = snapshot.files.count
-
         var changed: [String] = []
+        var deleted: [String] = []
         var unchangedProblems: [Rejection] = []
-        for (path, stamp) in snapshot.files {
-            if let old = previousFiles[path], old.stamp == stamp {
-                unchangedProblems += old.problems
-            } else {
-                changed.append(path)
+        var scanProblems: [Rejection] = []
+        switch scope {
+        case .full:
+            removeStaleTempFiles()
+            let previousFiles: [String: FileRecord]
+            do { previousFiles = try store.files() } catch { throw .state(error.description) }
+            report.firstRun = previousFiles.isEmpty
+
+            let snapshot: SourceSnapshot
+            do { snapshot = try SourceScanner.scan(root: settings.source) } catch { throw .source(error.description) }
+            report.filesScanned = snapshot.files.count
+            scanProblems = snapshot.problems
+            for (path, stamp) in snapshot.files {
+                if let old = previousFiles[path], old.stamp == stamp {
+                    unchangedProblems += old.problems
+                } else {
+                    changed.append(path)
+                }
             }
+            deleted = previousFiles.keys.filter { snapshot.files[$0] == nil }
+        case let .paths(changedPaths, removedPaths):
+            do {
+                var gone = Set<String>()
+                for path in removedPaths { gone.formUnion(try store.filePaths(under: path)) }
+                for path in changedPaths {
+                    let name = path.split(separator: "/").last.map(String.init) ?? path
+                    guard SourceScanner.isCandidate(name: name), !path.split(separator: "/").contains(where: { $0.hasPrefix(".") }) else { continue }
+                    let old = try store.file(path: path)
+                    if let stamp = SourceScanner.stamp(root: settings.source, relative: path) {
+                        gone.remove(path)
+                        if old?.stamp != stamp { changed.append(path) }
+                    } else if old != nil {
+                        gone.insert(path)
+                    }
+                }
+                deleted = Array(gone)
+            } catch {
+                throw .state(error.description)
+            }
+            report.filesScanned = changed.count
         }
         changed.sort()
-        let deleted = previousFiles.keys.filter { snapshot.files[$0] == nil }.sorted()
+        deleted.sort()
 
         if report.firstRun && !changed.isEmpty {
             logger.info("first run on this state directory: every entry found is announced as new", metadata: ["event": "first-run"])
@@ -112,7 +146,7 @@ public final class Pipeline {
         do {
             report = try store.transaction { () throws -> RunReport in
                 try self.apply(parsed: parsed, deleted: deleted, unchangedProblems: options.repeatKnownProblems ? unchangedProblems : [],
-                               scanProblems: snapshot.problems, options: options, report: report)
+                               scanProblems: scanProblems, options: options, report: report)
             }
         } catch let rollback as DryRunRollback {
             report = rollback.report

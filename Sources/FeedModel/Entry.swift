@@ -78,7 +78,7 @@ public struct Location: Sendable, Codable, Equatable, CustomStringConvertible {
 
     /// Parses `COUNTRY[, REGION][, CITY]`; with two parts the second is the city.
     public init?(parsing text: String) {
-        let parts = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        let parts = text.split(separator: ",").map { $0.trimmed() }.filter { !$0.isEmpty }
         switch parts.count {
         case 1: self.init(country: parts[0])
         case 2: self.init(country: parts[0], city: parts[1])
@@ -96,16 +96,21 @@ struct CanonicalWriter {
     private(set) var bytes: [UInt8] = []
 
     mutating func field(_ name: String, _ value: String) {
-        var collapsed: [UInt8] = []
-        collapsed.reserveCapacity(value.utf8.count)
-        var pendingSpace = false
-        for byte in value.utf8 {
-            if byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D || byte == 0x0C || byte == 0x0B {
-                pendingSpace = !collapsed.isEmpty
-            } else {
-                if pendingSpace { collapsed.append(0x20); pendingSpace = false }
-                collapsed.append(byte)
+        var value = value
+        let collapsed: [UInt8] = value.withUTF8 { utf8 in
+            var out = [UInt8]()
+            out.reserveCapacity(utf8.count)
+            var pendingSpace = false
+            for byte in utf8 {
+                switch byte {
+                case 0x20, 0x09, 0x0A, 0x0D, 0x0C, 0x0B:
+                    pendingSpace = !out.isEmpty
+                default:
+                    if pendingSpace { out.append(0x20); pendingSpace = false }
+                    out.append(byte)
+                }
             }
+            return out
         }
         bytes.append(contentsOf: name.utf8)
         bytes.append(0)

@@ -6,7 +6,7 @@ public enum EntryKind: String, Sendable, Codable, CaseIterable, Comparable {
 
     /// Reads the `kind` field's spellings people actually use.
     public init?(field: String) {
-        switch field.trimmingCharacters(in: .whitespaces).lowercased() {
+        switch field.trimmed().lowercased() {
         case "publication", "publications", "paper", "papers": self = .publication
         case "job", "jobs", "opening", "openings", "position": self = .job
         default: return nil

@@ -82,7 +82,7 @@ public struct Timestamp: Hashable, Comparable, Sendable, Codable, CustomStringCo
     /// (`2024-05-01T10:00:00Z`, `2024-05-01 10:00:00+02:00`, fractions ignored).
     /// A date-time without a zone is refused: guessing a zone would move the item.
     public init?(rfc3339 text: String) {
-        let b = Array(text.trimmingCharacters(in: .whitespaces).utf8)
+        let b = Array(text.trimmed().utf8)
         func num(_ from: Int, _ count: Int) -> Int? {
             guard from + count <= b.count else { return nil }
             var v = 0

@@ -96,7 +96,7 @@ struct EntryBuilder {
     private func optionalText(_ value: FieldValue?, _ name: String) throws(Rejection) -> String? {
         guard let value else { return nil }
         if case .null = value { return nil }
-        let s = try text(value, name).trimmingCharacters(in: .whitespacesAndNewlines)
+        let s = try text(value, name).trimmed()
         return s.isEmpty ? nil : s
     }
 

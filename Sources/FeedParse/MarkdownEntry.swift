@@ -15,7 +15,7 @@ public enum MarkdownEntry {
         let (yaml, body) = try split(text, source: source)
         let fields = try FrontMatter.fields(yaml, firstLine: 2, source: source)
         let builder = EntryBuilder(source: source, line: 1, defaultKey: stripExtension(source))
-        return try builder.build(fields, body: body.trimmingCharacters(in: .whitespacesAndNewlines))
+        return try builder.build(fields, body: body.trimmed())
     }
 
     /// Splits `---\nYAML\n---\nBODY`. The closing fence may also be `...`.
@@ -57,7 +57,7 @@ enum FrontMatter {
     static func fields(_ yaml: Substring, firstLine: Int, source: String) throws(Rejection) -> [String: FieldValue] {
         let node: Node?
         do {
-            node = try Yams.compose(yaml: String(yaml))
+            node = try Yams.compose(yaml: String(yaml), .basic, .default, .utf8)
         } catch let error as YamlError {
             throw rejection(error, firstLine: firstLine, source: source)
         } catch {

@@ -7,7 +7,7 @@ public enum Summary {
     public static func of(markdown body: String, limit: Int = 300) -> String {
         var paragraph: [Substring] = []
         for line in body.split(separator: "\n", omittingEmptySubsequences: false) {
-            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            let trimmed = line.trimmed()
             if trimmed.isEmpty {
                 if paragraph.isEmpty { continue }
                 break
@@ -69,7 +69,7 @@ public enum Summary {
                 s = s.dropFirst()
             }
         }
-        var text = out.trimmingCharacters(in: .whitespaces)
+        var text = out.trimmed()
         for marker in ["- ", "+ ", "> "] where text.hasPrefix(marker) {
             text = String(text.dropFirst(2))
         }

@@ -186,6 +186,26 @@ public final class StateStore {
         return out
     }
 
+    /// One file's record, or nil when feedd has not seen it.
+    public func file(path: String) throws(StoreError) -> FileRecord? {
+        var out: FileRecord?
+        try statement("SELECT path, size, mtime_ns, ctime_ns, inode, problems FROM files WHERE path = ?").bind(.text(path)).forEach { row in
+            let stamp = FileStamp(size: row.int(1), mtimeNanoseconds: row.int(2), ctimeNanoseconds: row.int(3),
+                                  inode: UInt64(bitPattern: row.int(4)))
+            out = FileRecord(path: path, stamp: stamp, problems: row.isNull(5) ? [] : decodeProblems(row.text(5), path: path))
+        }
+        return out
+    }
+
+    /// Paths of known files at `path` or below it (a removed directory).
+    public func filePaths(under path: String) throws(StoreError) -> [String] {
+        var out: [String] = []
+        // Range scan on the primary key: "dir/" ..< "dir0" ('0' follows '/').
+        try statement("SELECT path FROM files WHERE path = ? OR (path >= ? AND path < ?)")
+            .bind(.text(path), .text(path + "/"), .text(path + "0")).forEach { out.append($0.text(0)) }
+        return out
+    }
+
     public func put(file: FileRecord) throws(StoreError) {
         try statement("INSERT OR REPLACE INTO files(path, size, mtime_ns, ctime_ns, inode, problems) VALUES(?,?,?,?,?,?)")
             .bind(.text(file.path), .int(file.stamp.size), .int(file.stamp.mtimeNanoseconds),
