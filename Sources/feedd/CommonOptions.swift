@@ -27,11 +27,8 @@ struct CommonOptions: ParsableArguments {
     /// The configuration with command-line overrides applied; relative flag paths are relative to the current directory.
     func configuration() throws(ConfigError) -> Configuration {
         let cwd = FileManager.default.currentDirectoryPath
-        var config = try ConfigLoader.locate(explicit: config, cwd: cwd)
-        if let source { config.source = ConfigLoader.resolve(path: source, against: cwd) }
-        if let output { config.output = ConfigLoader.resolve(path: output, against: cwd) }
-        if let stateDir { config.stateDir = ConfigLoader.resolve(path: stateDir, against: cwd) }
-        return config
+        return try ConfigLoader.locate(explicit: config, cwd: cwd)
+            .overriding(source: source, output: output, stateDir: stateDir, cwd: cwd)
     }
 
     /// A logger that follows the log contract; under journald it leaves timestamps to the journal.

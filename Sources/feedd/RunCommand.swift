@@ -28,7 +28,7 @@ struct RunCommand: AsyncParsableCommand {
         do {
             config = try common.configuration()
         } catch {
-            logger.critical("invalid configuration: \(error.description)", metadata: ["event": "config-error", "message": "\(error.description)"])
+            logger.critical("invalid configuration: \(error.fullDescription)", metadata: ["event": "config-error", "message": "\(error.fullDescription)"])
             throw ExitStatus.badConfig
         }
         guard once || dryRun else {

@@ -20,7 +20,7 @@ struct StateCommand: ParsableCommand {
     func run() throws {
         let config: Configuration
         do { config = try common.configuration() } catch {
-            FileHandle.standardError.write(Data("feedd: invalid configuration: \(error.description)\n".utf8))
+            FileHandle.standardError.write(Data("feedd: invalid configuration: \(error.fullDescription)\n".utf8))
             throw ExitStatus.badConfig
         }
         guard FileManager.default.fileExists(atPath: config.stateDir + "/state.sqlite") else {
