@@ -368,3 +368,11 @@ extension KnownEntry {
         self.init(key: s.key, kind: s.kind, fingerprint: s.fingerprint, source: s.source, title: s.title, isRemoved: s.removedAt != nil)
     }
 }
+
+extension Pipeline {
+    /// Counts for systemd's STATUS= line.
+    public func summary() throws -> StateSummary { try store.summary() }
+
+    /// Releases the state (and its lock) before another store is opened.
+    public func close() { store.close() }
+}

@@ -27,7 +27,12 @@ final class Database {
     }
 
     deinit {
+        close()
+    }
+
+    func close() {
         sqlite3_close_v2(handle)
+        handle = nil
     }
 
     func execute(_ sql: String) throws(StoreError) {

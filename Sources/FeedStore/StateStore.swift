@@ -103,7 +103,7 @@ public final class StateStore {
             throw StoreError(call: "open \(lockPath)", code: errno, message: String(cString: strerror(errno)))
         }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
-            close(fd)
+            Glibc.close(fd)
             throw StoreError(call: "lock \(lockPath)", code: EWOULDBLOCK,
                              message: "another feedd is using this state directory; stop it or pass another --state-dir")
         }
@@ -112,14 +112,24 @@ public final class StateStore {
             db = try Database(path: directory + "/state.sqlite")
             try migrate()
         } catch {
-            close(fd)
+            Glibc.close(fd)
             throw error
         }
     }
 
     deinit {
+        close()
+    }
+
+    private var isClosed = false
+
+    /// Closes the database and releases the lock; the store is unusable afterwards.
+    public func close() {
+        guard !isClosed else { return }
+        isClosed = true
         statements.removeAll()
-        close(lockFD)
+        db.close()
+        Glibc.close(lockFD)
     }
 
     private func migrate() throws(StoreError) {

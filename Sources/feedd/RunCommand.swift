@@ -31,11 +31,26 @@ struct RunCommand: AsyncParsableCommand {
             logger.critical("invalid configuration: \(error.fullDescription)", metadata: ["event": "config-error", "message": "\(error.fullDescription)"])
             throw ExitStatus.badConfig
         }
-        guard once || dryRun else {
-            logger.critical("the watching daemon is not built yet; run with --once", metadata: ["event": "unsupported"])
-            throw ExitCode.failure
+        if once || dryRun {
+            try runOnce(config: config, logger: logger)
+        } else {
+            try await runDaemon(config: config, logger: logger)
         }
-        try runOnce(config: config, logger: logger)
+    }
+
+    private func runDaemon(config: Configuration, logger: Logger) async throws {
+        let common = self.common
+        let daemon = Daemon(configuration: config, reload: { try common.configuration() }, logger: logger)
+        do {
+            try await daemon.run()
+        } catch {
+            logger.critical("\(error.description)", metadata: ["event": "start-failed", "message": "\(error.description)"])
+            switch error {
+            case .state: throw ExitStatus.stateFailure
+            case .output: throw ExitStatus.cannotWrite
+            case .watch: throw ExitStatus.noSource
+            }
+        }
     }
 
     private func runOnce(config: Configuration, logger: Logger) throws {
@@ -65,12 +80,5 @@ struct RunCommand: AsyncParsableCommand {
             case .state: throw ExitStatus.stateFailure
             }
         }
-    }
-}
-
-extension PipelineSettings {
-    init(_ config: Configuration) {
-        self.init(source: config.source, output: config.output, site: config.site, feeds: config.feeds,
-                  maxFileSize: config.limits.maxFileSize)
     }
 }

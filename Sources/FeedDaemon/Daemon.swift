@@ -1,0 +1,365 @@
+import Dispatch
+import Foundation
+import FeedConfig
+import FeedModel
+import FeedStore
+import FeedWatch
+import Logging
+import Synchronization
+import SystemdNotify
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The long-running monitor: an initial scan, then inotify batches,
+/// periodic safety-net rescans, SIGHUP reloads and a graceful SIGTERM, with
+/// systemd told about each step.
+///
+/// Everything the daemon reacts to arrives as a `DaemonEvent` on one stream
+/// and is handled in order, so a SIGTERM that arrives during a run is acted
+/// on once that run's feeds are written.
+public final class Daemon: Sendable {
+    /// Reads the configuration again (SIGHUP); throws when it is invalid.
+    public typealias ConfigSource = @Sendable () throws -> Configuration
+
+    private let initial: Configuration
+    private let reloadConfig: ConfigSource
+    private let logger: Logger
+    private let notifier: SystemdNotifier
+
+    public init(configuration: Configuration, reload: @escaping ConfigSource, logger: Logger,
+                environment: [String: String] = ProcessInfo.processInfo.environment) {
+        self.initial = configuration
+        self.reloadConfig = reload
+        self.logger = logger
+        self.notifier = SystemdNotifier(environment: environment)
+    }
+
+    /// Why the daemon could not start.
+    public enum StartError: Error, CustomStringConvertible {
+        case state(String)
+        case output(String)
+        case watch(String)
+
+        public var description: String {
+            switch self {
+            case let .state(m), let .output(m), let .watch(m): return m
+            }
+        }
+    }
+
+    enum DaemonEvent: Sendable {
+        case batch(WatchBatch)
+        case watchEnded
+        case signal(Int32)
+        case rescanTimer
+        case retryTimer
+    }
+
+    /// Runs until SIGTERM or SIGINT; returns normally then (exit status 0).
+    public func run() async throws(StartError) {
+        // Children (none today) must not talk to systemd on our behalf.
+        SystemdNotifier.unsetEnvironment()
+        var config = initial
+        var pipeline = try makePipeline(config)
+
+        let (events, sink) = AsyncStream<DaemonEvent>.makeStream(bufferingPolicy: .unbounded)
+        let signals = SignalSources(signals: [SIGHUP, SIGTERM, SIGINT]) { sink.yield(.signal($0)) }
+        defer { signals.cancel() }
+
+        var watcher = try startWatcher(config, sink: sink)
+        var watchLimited = false
+        let timers = Timers(sink: sink)
+        defer { timers.cancelAll() }
+
+        // The initial scan: everything on disk now; the watcher already queues what changes during it.
+        let health = Health()
+        var failures = FailureLog(logger: logger)
+        if let report = runPipeline(pipeline, scope: .full, repeatProblems: true, health: health, failures: &failures) {
+            logger.info("watching \(config.source) (\(report.filesScanned) files); feeds in \(config.output)",
+                        metadata: ["event": "ready", "files": "\(report.filesScanned)"])
+        } else {
+            timers.scheduleRetry(after: failures.backoff)
+        }
+        notifier.ready(status: status(pipeline))
+        let watchdog = startWatchdog(health: health)
+        defer { watchdog?.cancel() }
+        timers.scheduleRescan(every: rescanInterval(config, watchLimited: watchLimited))
+
+        loop: for await event in events {
+            switch event {
+            case let .batch(batch):
+                for reason in batch.reasons { log(reason) }
+                if batch.reasons.contains(where: { if case .watchLimit = $0 { return true } else { return false } }), !watchLimited {
+                    watchLimited = true
+                    timers.scheduleRescan(every: rescanInterval(config, watchLimited: true))
+                }
+                if batch.reasons.contains(.rootGone) && !batch.needsRescan { continue }
+                let scope: Pipeline.Scope = batch.needsRescan || failures.pending
+                    ? .full : .paths(changed: batch.changedPaths, removed: batch.removedPaths)
+                if batch.isEmpty && !failures.pending { continue }
+                if runPipeline(pipeline, scope: scope, repeatProblems: false, health: health, failures: &failures) == nil {
+                    timers.scheduleRetry(after: failures.backoff)
+                }
+                notifier.status(status(pipeline))
+            case .rescanTimer, .retryTimer:
+                if runPipeline(pipeline, scope: .full, repeatProblems: false, health: health, failures: &failures) == nil {
+                    timers.scheduleRetry(after: failures.backoff)
+                }
+                notifier.status(status(pipeline))
+            case .watchEnded:
+                logger.warning("the inotify watcher stopped; falling back to periodic rescans", metadata: ["event": "watch-ended"])
+                watchLimited = true
+                timers.scheduleRescan(every: rescanInterval(config, watchLimited: true))
+            case SIGHUP:
+                notifier.reloading()
+                logger.info("SIGHUP: reloading the configuration", metadata: ["event": "reload"])
+                do {
+                    let fresh = try reloadConfig()
+                    if fresh.stateDir != config.stateDir {
+                        pipeline = try makePipeline(fresh, replacing: pipeline)
+                    } else {
+                        pipeline.settings = PipelineSettings(fresh)
+                    }
+                    if fresh.source != config.source || fresh.daemon != config.daemon {
+                        watcher.stop()
+                        watcher = try startWatcher(fresh, sink: sink)
+                    }
+                    config = fresh
+                    timers.scheduleRescan(every: rescanInterval(config, watchLimited: watchLimited))
+                    logger.info("configuration reloaded from \(config.file ?? "built-in defaults")", metadata: ["event": "reloaded"])
+                    if runPipeline(pipeline, scope: .full, repeatProblems: true, health: health, failures: &failures) == nil {
+                        timers.scheduleRetry(after: failures.backoff)
+                    }
+                } catch let error as ConfigError {
+                    logger.error("new configuration rejected, keeping the old one: \(error.fullDescription)",
+                                 metadata: ["event": "reload-failed", "message": "\(error.fullDescription)"])
+                } catch {
+                    logger.error("reload failed, keeping the old configuration: \(error)",
+                                 metadata: ["event": "reload-failed", "message": "\(error)"])
+                }
+                notifier.ready(status: status(pipeline))
+            case SIGTERM, SIGINT:
+                notifier.stopping()
+                logger.info("\(event.signalName): stopping", metadata: ["event": "stopping"])
+                break loop
+            case .signal:
+                continue
+            }
+        }
+        watcher.stop()
+    }
+
+    // MARK: - Pieces
+
+    private func makePipeline(_ config: Configuration, replacing old: Pipeline? = nil) throws(StartError) -> Pipeline {
+        do {
+            try FileManager.default.createDirectory(atPath: config.output, withIntermediateDirectories: true)
+        } catch {
+            throw .output("cannot create output directory \(config.output): \(error.localizedDescription)")
+        }
+        let store: StateStore
+        do {
+            // The old store holds the lock; let it go before taking a new one.
+            old?.close()
+            store = try StateStore(directory: config.stateDir)
+        } catch {
+            throw .state(error.description)
+        }
+        return Pipeline(settings: PipelineSettings(config), store: store, logger: logger)
+    }
+
+    private func startWatcher(_ config: Configuration, sink: AsyncStream<DaemonEvent>.Continuation) throws(StartError) -> DirectoryWatcher {
+        let watcher: DirectoryWatcher
+        do {
+            watcher = try DirectoryWatcher(root: config.source, configuration: .init(debounce: config.daemon.debounce, maxDelay: config.daemon.maxDelay))
+        } catch {
+            throw .watch("cannot watch \(config.source): \(error)")
+        }
+        Task {
+            for await batch in watcher.batches { sink.yield(.batch(batch)) }
+            sink.yield(.watchEnded)
+        }
+        return watcher
+    }
+
+    private func rescanInterval(_ config: Configuration, watchLimited: Bool) -> Duration {
+        // Without inotify the rescan is all there is: make it frequent.
+        watchLimited ? min(config.daemon.rescanInterval, .seconds(30)) : config.daemon.rescanInterval
+    }
+
+    /// Runs the pipeline off the cooperative pool and logs its outcome; nil when it failed.
+    private func runPipeline(_ pipeline: Pipeline, scope: Pipeline.Scope, repeatProblems: Bool,
+                             health: Health, failures: inout FailureLog) -> RunReport? {
+        health.begin()
+        defer { health.end() }
+        do {
+            let report = try pipeline.run(.init(dryRun: false, repeatKnownProblems: repeatProblems), scope: scope)
+            failures.succeeded()
+            if !report.events.isEmpty || !report.rejections.isEmpty || scope == .full && repeatProblems {
+                pipeline.logSummary(report, dryRun: false)
+            }
+            return report
+        } catch {
+            failures.failed(error.description)
+            return nil
+        }
+    }
+
+    private func status(_ pipeline: Pipeline) -> String {
+        guard let s = try? pipeline.summary() else { return "running" }
+        let feeds = pipeline.settings.feeds.count
+        return "\(s.live[.publication] ?? 0) publications, \(s.live[.job] ?? 0) openings in \(feeds) feeds; \(s.files) source files"
+    }
+
+    private func log(_ reason: WatchReason) {
+        switch reason {
+        case let .rescan(why):
+            logger.notice("full rescan: \(why)", metadata: ["event": "rescan", "message": "\(why)"])
+        case .rootGone:
+            logger.warning("the source directory is gone; the feeds stay as they are until it is back", metadata: ["event": "source-gone"])
+        case let .watchLimit(message):
+            logger.error("\(message); falling back to periodic rescans", metadata: ["event": "watch-limit", "message": "\(message)"])
+        }
+    }
+
+    /// Sends WATCHDOG=1 at half of WATCHDOG_USEC, but only while the event
+    /// loop is not stuck in one run for longer than the watchdog allows.
+    private func startWatchdog(health: Health) -> Task<Void, Never>? {
+        guard notifier.isEnabled, let interval = notifier.watchdogInterval else { return nil }
+        let notifier = self.notifier
+        return Task.detached {
+            while !Task.isCancelled {
+                if health.isResponsive(within: interval * 2) { notifier.watchdog() }
+                try? await Task.sleep(for: interval)
+            }
+        }
+    }
+}
+
+extension Daemon.DaemonEvent {
+    static func ~= (signal: Int32, event: Daemon.DaemonEvent) -> Bool {
+        if case let .signal(s) = event { return s == signal }
+        return false
+    }
+
+    var signalName: String {
+        guard case let .signal(s) = self else { return "" }
+        switch s {
+        case SIGTERM: return "SIGTERM"
+        case SIGINT: return "SIGINT"
+        case SIGHUP: return "SIGHUP"
+        default: return "signal \(s)"
+        }
+    }
+}
+
+/// Whether the event loop is making progress (for the watchdog).
+final class Health: Sendable {
+    private let busySince = Mutex<UInt64?>(nil)
+
+    func begin() { busySince.withLock { $0 = DispatchTime.now().uptimeNanoseconds } }
+    func end() { busySince.withLock { $0 = nil } }
+
+    func isResponsive(within limit: Duration) -> Bool {
+        guard let since = busySince.withLock({ $0 }) else { return true }
+        let limitNanos = UInt64(limit.components.seconds) * 1_000_000_000 + UInt64(limit.components.attoseconds / 1_000_000_000)
+        return DispatchTime.now().uptimeNanoseconds - since < limitNanos
+    }
+}
+
+/// Logs a failing run once (not once per retry) and backs off: 1 s, 2 s, 4 s … 60 s.
+struct FailureLog {
+    let logger: Logger
+    private(set) var pending = false
+    private var lastMessage: String?
+    private var attempts = 0
+
+    init(logger: Logger) { self.logger = logger }
+
+    var backoff: Duration { .seconds(min(60, 1 << min(attempts - 1, 6))) }
+
+    mutating func failed(_ message: String) {
+        attempts += 1
+        pending = true
+        if message != lastMessage {
+            logger.error("\(message); will retry", metadata: ["event": "run-failed", "message": "\(message)"])
+            lastMessage = message
+        }
+    }
+
+    mutating func succeeded() {
+        if pending {
+            logger.notice("recovered after \(attempts) failed attempt(s)", metadata: ["event": "recovered"])
+        }
+        pending = false
+        lastMessage = nil
+        attempts = 0
+    }
+}
+
+/// Periodic rescan and retry timers feeding the event stream.
+final class Timers: Sendable {
+    private let sink: AsyncStream<Daemon.DaemonEvent>.Continuation
+    private let rescan = Mutex<Task<Void, Never>?>(nil)
+    private let retry = Mutex<Task<Void, Never>?>(nil)
+
+    init(sink: AsyncStream<Daemon.DaemonEvent>.Continuation) { self.sink = sink }
+
+    func scheduleRescan(every interval: Duration) {
+        let sink = self.sink
+        let task = Task.detached {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: interval)
+                if Task.isCancelled { return }
+                sink.yield(.rescanTimer)
+            }
+        }
+        rescan.withLock { $0?.cancel(); $0 = task }
+    }
+
+    func scheduleRetry(after delay: Duration) {
+        let sink = self.sink
+        let task = Task.detached {
+            try? await Task.sleep(for: delay)
+            if !Task.isCancelled { sink.yield(.retryTimer) }
+        }
+        retry.withLock { $0?.cancel(); $0 = task }
+    }
+
+    func cancelAll() {
+        rescan.withLock { $0?.cancel() }
+        retry.withLock { $0?.cancel() }
+    }
+}
+
+/// SIGHUP, SIGTERM and SIGINT delivered as values instead of interrupting the process.
+///
+/// `@unchecked`: the sources are set once in `init`, and Dispatch sources may be cancelled from any thread.
+final class SignalSources: @unchecked Sendable {
+    private let sources: [any DispatchSourceSignal]
+
+    init(signals: [Int32], handler: @escaping @Sendable (Int32) -> Void) {
+        var made: [any DispatchSourceSignal] = []
+        for sig in signals {
+            signal(sig, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            source.setEventHandler { handler(sig) }
+            source.resume()
+            made.append(source)
+        }
+        sources = made
+    }
+
+    func cancel() {
+        for s in sources { s.cancel() }
+    }
+}
+
+extension PipelineSettings {
+    /// The settings a configuration asks for.
+    public init(_ config: Configuration) {
+        self.init(source: config.source, output: config.output, site: config.site, feeds: config.feeds,
+                  maxFileSize: config.limits.maxFileSize)
+    }
+}
