@@ -1,0 +1,78 @@
+# feedd — the two commands a newcomer needs:
+#   make run     set up, build, and run feedd once on the sample (Config/feedd.toml) → Feeds/
+#   make check   set up, build, and pass every test (what CI runs)
+# Others: make install [PREFIX=/usr/local] [DESTDIR=], make bench, make unit-check, make clean
+
+PREFIX     ?= /usr/local
+DESTDIR    ?=
+BINDIR      = $(PREFIX)/bin
+UNITDIR    ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR?= $(PREFIX)/lib/sysusers.d
+TMPFILESDIR?= $(PREFIX)/lib/tmpfiles.d
+MANDIR      = $(PREFIX)/share/man
+DOCDIR      = $(PREFIX)/share/doc/feedd
+SYSCONFDIR ?= /etc
+SHARED     ?= ../shared
+
+.PHONY: run check setup setup-test build release test judge-sample unit-check install uninstall bench clean
+
+run: setup release
+	$$(swift build -c release --show-bin-path)/feedd --once --config Config/feedd.toml
+	@echo "Feeds written: $$(ls Feeds/*.atom)"
+
+check: setup-test build test judge-sample unit-check
+	@echo "make check: all passed"
+
+setup:
+	@scripts/setup.sh
+
+setup-test:
+	@scripts/setup.sh --test
+
+build:
+	swift build --build-tests
+
+release:
+	swift build -c release --product feedd
+
+test:
+	swift test
+
+# The sample through the real binary, judged by real feed readers.
+judge-sample:
+	rm -rf .build/judge-sample
+	$$(swift build --show-bin-path)/feedd --once --config Config/feedd.toml \
+		--output .build/judge-sample/feeds --state-dir .build/judge-sample/state
+	$(SHARED)/tools/judge-feed --strict .build/judge-sample/feeds/*.atom
+
+unit-check:
+	scripts/check-unit.sh
+
+install: setup
+	swift build -c release --product feedd --static-swift-stdlib
+	install -D -m 0755 "$$(swift build -c release --show-bin-path)/feedd" "$(DESTDIR)$(BINDIR)/feedd"
+	install -d "$(DESTDIR)$(UNITDIR)"
+	sed "s|/usr/local/bin/feedd|$(BINDIR)/feedd|" systemd/feedd.service > "$(DESTDIR)$(UNITDIR)/feedd.service"
+	chmod 0644 "$(DESTDIR)$(UNITDIR)/feedd.service"
+	install -D -m 0644 systemd/feedd.sysusers "$(DESTDIR)$(SYSUSERSDIR)/feedd.conf"
+	install -D -m 0644 systemd/feedd.tmpfiles "$(DESTDIR)$(TMPFILESDIR)/feedd.conf"
+	@if [ -e "$(DESTDIR)$(SYSCONFDIR)/feedd/feedd.toml" ]; then \
+		echo "keeping existing $(DESTDIR)$(SYSCONFDIR)/feedd/feedd.toml"; \
+	else \
+		install -D -m 0644 systemd/feedd.toml "$(DESTDIR)$(SYSCONFDIR)/feedd/feedd.toml"; \
+	fi
+	install -D -m 0644 man/feedd.1 "$(DESTDIR)$(MANDIR)/man1/feedd.1"
+	install -D -m 0644 Config/feedd.example.toml "$(DESTDIR)$(DOCDIR)/feedd.example.toml"
+	install -D -m 0644 README.md "$(DESTDIR)$(DOCDIR)/README.md"
+
+uninstall:
+	rm -f "$(DESTDIR)$(BINDIR)/feedd" "$(DESTDIR)$(UNITDIR)/feedd.service" \
+		"$(DESTDIR)$(SYSUSERSDIR)/feedd.conf" "$(DESTDIR)$(TMPFILESDIR)/feedd.conf" \
+		"$(DESTDIR)$(MANDIR)/man1/feedd.1"
+	rm -rf "$(DESTDIR)$(DOCDIR)"
+
+bench:
+	bench/run.sh
+
+clean:
+	rm -rf .build Feeds/*.atom .feedd-state bench/out

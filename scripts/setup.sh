@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs what feedd needs to build, run and test, when it is missing.
+# Idempotent and quiet when everything is there. Debian/Ubuntu (apt-get).
+#   scripts/setup.sh          build and run: libxml2 and SQLite headers
+#   scripts/setup.sh --test   also the tools the tests use: xmllint, newsboat,
+#                             systemd-analyze, inotify tools, python3-venv
+set -euo pipefail
+
+want_test=0
+[ "${1:-}" = "--test" ] && want_test=1
+
+if ! command -v swift >/dev/null 2>&1; then
+    echo "setup: swift is not on PATH. Install Swift 6 (https://www.swift.org/install/linux/) first." >&2
+    exit 1
+fi
+
+missing=()
+have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
+for p in libxml2-dev libsqlite3-dev pkg-config; do have_pkg "$p" || missing+=("$p"); done
+if [ "$want_test" = 1 ]; then
+    for p in libxml2-utils newsboat systemd python3-venv; do have_pkg "$p" || missing+=("$p"); done
+fi
+
+if [ "${#missing[@]}" -gt 0 ]; then
+    if ! command -v apt-get >/dev/null 2>&1; then
+        echo "setup: please install: ${missing[*]}" >&2
+        exit 1
+    fi
+    sudo=""
+    [ "$(id -u)" = 0 ] || sudo="sudo"
+    echo "setup: installing ${missing[*]}" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    if ! $sudo apt-get install -y -qq "${missing[@]}" >/dev/null; then
+        $sudo apt-get update -qq >/dev/null
+        $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+    fi
+fi
