@@ -196,6 +196,8 @@ public final class Daemon: Sendable {
         do {
             let report = try pipeline.run(.init(dryRun: false, repeatKnownProblems: repeatProblems), scope: scope)
             failures.succeeded()
+            // A full scan of a big tree allocates and frees a lot; hand it back so the idle daemon stays small.
+            if scope == .full { malloc_trim(0) }
             if !report.events.isEmpty || !report.rejections.isEmpty || scope == .full && repeatProblems {
                 pipeline.logSummary(report, dryRun: false)
             }
@@ -363,3 +365,8 @@ extension PipelineSettings {
                   maxFileSize: config.limits.maxFileSize)
     }
 }
+
+/// glibc's `malloc_trim(3)` (declared in <malloc.h>, which Swift's Glibc module does not import):
+/// returns freed heap memory to the kernel.
+@_silgen_name("malloc_trim")
+private func malloc_trim(_ pad: Int) -> Int32
