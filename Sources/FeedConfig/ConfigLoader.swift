@@ -11,10 +11,10 @@ public enum ConfigLoader {
     public static let projectPath = "Config/feedd.toml"
 
     static let topLevelKeys = ["source", "output", "state_dir", "site", "daemon", "limits", "feed"]
-    static let siteKeys = ["title", "base_url", "tag_authority", "author", "author_uri", "lang"]
+    static let siteKeys = ["title", "base_url", "tag_authority", "author", "author_uri", "lang", "index_page", "stylesheet"]
     static let daemonKeys = ["debounce_ms", "max_delay_ms", "rescan_interval_s"]
     static let limitsKeys = ["max_file_size"]
-    static let feedKeys = ["name", "file", "kind", "title", "subtitle", "cap"]
+    static let feedKeys = ["name", "file", "kind", "title", "subtitle", "cap", "formats", "group_by"]
 
     static let debounceRange = 0...60_000
     static let maxDelayRange = 1...600_000
@@ -141,8 +141,11 @@ public enum ConfigLoader {
             }
         }
 
-        return Site(title: title, baseURL: baseURL, tagAuthority: tagAuthority, author: author,
-                    authorURI: authorURI, language: language)
+        var site = Site(title: title, baseURL: baseURL, tagAuthority: tagAuthority, author: author,
+                        authorURI: authorURI, language: language)
+        site.indexPage = reader.boolean(table, "index_page", at: path) ?? site.indexPage
+        site.stylesheet = reader.boolean(table, "stylesheet", at: path) ?? site.stylesheet
+        return site
     }
 
     /// When `tag_authority` is absent: the base URL's host (when it is a DNS
@@ -264,6 +267,10 @@ public enum ConfigLoader {
             let title = reader.text(table, "title", at: elementPath)
             let subtitle = reader.text(table, "subtitle", at: elementPath)
             let cap = reader.integer(table, "cap", at: elementPath, range: capRange)
+            let formats = reader.stringList(table, "formats", at: elementPath, allowed: FeedFormat.allCases.map(\.rawValue))
+                .map { Set($0.compactMap(FeedFormat.init(rawValue:))).union([.atom]) } ?? [.atom]
+            let groupBy = reader.stringList(table, "group_by", at: elementPath, allowed: Facet.Dimension.allCases.map(\.rawValue))
+                .map { $0.compactMap(Facet.Dimension.init(rawValue:)) } ?? []
 
             if let feedName = name.value {
                 if let first = namesSeen[feedName] {
@@ -288,7 +295,8 @@ public enum ConfigLoader {
             if let feedName = name.value, let fileName = file.value, let kind {
                 feeds.append(FeedSpec(name: feedName, file: fileName, kind: kind,
                                       title: title.value ?? Configuration.defaultTitle(for: kind),
-                                      subtitle: subtitle.value, cap: cap.value ?? Configuration.defaultCap))
+                                      subtitle: subtitle.value, cap: cap.value ?? Configuration.defaultCap,
+                                      formats: formats, groupBy: groupBy))
             }
         }
         return feeds

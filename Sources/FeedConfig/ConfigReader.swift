@@ -114,6 +114,35 @@ final class ConfigReader {
 
     /// How a value is quoted back in an error: strings quoted, tables and
     /// arrays by kind.
+    /// An optional list of strings, each one of `allowed`; nil when absent or invalid (the failure is recorded).
+    func stringList(_ table: TOMLTable, _ key: String, at path: TOMLKeyPath, allowed: [String]) -> [String]? {
+        guard let raw = table[key] else { return nil }
+        let choices = allowed.map { "\"\($0)\"" }.joined(separator: ", ")
+        guard let array = raw.array else {
+            fail(path.appending(key), "must be a list such as [\(choices)], got \(Self.render(raw))")
+            return nil
+        }
+        var out: [String] = []
+        for i in 0..<array.count {
+            guard let text = array[i].string, allowed.contains(text) else {
+                fail(path.appending(key), "entries must be among \(choices), got \(Self.render(array[i]))")
+                return nil
+            }
+            if !out.contains(text) { out.append(text) }
+        }
+        return out
+    }
+
+    /// An optional boolean; nil when absent or invalid (the failure is recorded).
+    func boolean(_ table: TOMLTable, _ key: String, at path: TOMLKeyPath) -> Bool? {
+        guard let raw = table[key] else { return nil }
+        guard let value = raw.bool else {
+            fail(path.appending(key), "must be true or false, got \(Self.render(raw))")
+            return nil
+        }
+        return value
+    }
+
     static func render(_ value: any TOMLValueConvertible) -> String {
         switch value.type {
         case .string: return render(value.string ?? "")

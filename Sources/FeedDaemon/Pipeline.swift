@@ -28,7 +28,7 @@ public struct RunReport: Sendable {
     public var events: [Event] = []
     /// Every problem in the source tree, including ones reported by earlier runs for files that did not change.
     public var rejections: [Rejection] = []
-    public var feeds: [(name: String, file: String, entries: Int, written: Bool)] = []
+    public var feeds: [PublishedFile] = []
     public var filesScanned = 0
     public var filesParsed = 0
     public var firstRun = false
@@ -217,6 +217,7 @@ public final class Pipeline {
             let lastChanged = isNews ? now : (old?.lastChanged ?? now)
             let published = record.published ?? firstSeen
             let updated = record.updated ?? (record.published ?? lastChanged)
+            if old == nil || isNews { try store.setFacets(key: record.key, record.facets, replacing: old != nil) }
             try store.put(entry: StoredEntry(key: record.key, kind: record.kind, source: record.source, title: record.title,
                                              fingerprint: record.fingerprint, published: published, updated: max(updated, published),
                                              firstSeen: firstSeen, lastChanged: lastChanged, removedAt: nil,
@@ -228,16 +229,8 @@ public final class Pipeline {
         for file in fileUpdates { try store.put(file: file) }
         for path in deleted { try store.deleteFile(path: path) }
 
-        // Render every feed from the state as it now stands.
-        var published: [Entry] = []
-        for feed in settings.feeds {
-            let items = try items(for: feed)
-            published += items.map(\.entry)
-            let bytes = try AtomWriter(site: settings.site).render(feed, items: items)
-            let outcome = try AtomicFile.write(bytes, to: settings.output + "/" + feed.file, dryRun: options.dryRun)
-            report.feeds.append((feed.name, feed.file, items.count, outcome == .written))
-        }
-        try store.setPublished(published)
+        // Render every feed from the state as it now stands (see Publishing.swift).
+        report.feeds = try publish(dryRun: options.dryRun)
 
         report.events = result.events
         report.rejections = scanProblems + newProblems + unchangedProblems
@@ -323,7 +316,9 @@ public final class Pipeline {
     /// published copy when unchanged, else from the source file.
     func items(for feed: FeedSpec) throws -> [FeedItem] {
         var out: [FeedItem] = []
-        for stored in try store.newest(kind: feed.kind, limit: feed.cap) {
+        let newest = try feed.facet.map { try store.newest(kind: feed.kind, facet: $0, limit: feed.cap) }
+            ?? store.newest(kind: feed.kind, limit: feed.cap)
+        for stored in newest {
             guard let entry = try body(of: stored) else { continue }
             out.append(FeedItem(entry: entry, published: stored.published, updated: stored.updated))
         }

@@ -27,7 +27,14 @@ extension Pipeline {
     /// A summary line for the end of a run.
     public func logSummary(_ report: RunReport, dryRun: Bool) {
         func count(_ c: Event.Change) -> Int { report.events.filter { $0.change == c }.count }
-        let feeds = report.feeds.map { "\($0.file) \($0.entries) entries (\($0.written ? (dryRun ? "would be written" : "written") : "unchanged"))" }
+        func state(_ written: Bool) -> String { written ? (dryRun ? "would be written" : "written") : "unchanged" }
+        var feeds = report.feeds.filter { !$0.isCategory }.map { "\($0.file) \($0.entries) entries (\(state($0.written)))" }
+        let categories = report.feeds.filter { $0.isCategory && $0.feed != "index" }
+        if let index = report.feeds.first(where: { $0.feed == "index" }) { feeds.append("\(index.file) (\(state(index.written)))") }
+        if !categories.isEmpty {
+            let written = categories.filter(\.written).count
+            feeds.append("\(categories.count) per-category files (\(written) \(state(true)))")
+        }
         let rejectedFiles = Set(report.rejections.map(\.source)).count
         let seconds = (report.seconds * 1000).rounded() / 1000
         logger.info("\(dryRun ? "dry run: " : "")\(count(.new)) new, \(count(.updated)) updated, \(count(.removed)) removed; \(rejectedFiles) file(s) rejected; \(report.filesParsed) of \(report.filesScanned) files read; \(feeds.joined(separator: ", ")); \(seconds) s",

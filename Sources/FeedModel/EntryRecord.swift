@@ -11,6 +11,8 @@ public struct EntryRecord: Sendable, Equatable {
     public var updated: Timestamp?
     /// Listing items only: the text sketch that lets later edits keep the key.
     public var sketch: [UInt8]?
+    /// What per-category feeds group it by.
+    public var facets: [Facet]
 
     public init(_ entry: Entry, sketch: [UInt8]? = nil) {
         self.key = entry.key
@@ -22,5 +24,6 @@ public struct EntryRecord: Sendable, Equatable {
         self.published = entry.published
         self.updated = entry.updated
         self.sketch = sketch
+        self.facets = Facet.of(entry)
     }
 }

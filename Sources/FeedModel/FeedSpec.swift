@@ -8,6 +8,10 @@ public struct Site: Sendable, Equatable {
     public var author: String
     public var authorURI: String?
     public var language: String
+    /// Write `index.html`, a page listing every feed, beside the feeds.
+    public var indexPage = true
+    /// Write `feed.xsl` and reference it from the Atom feeds, so browsers show a page.
+    public var stylesheet = true
 
     public init(title: String, baseURL: String, tagAuthority: String, author: String,
                 authorURI: String? = nil, language: String = "en") {
@@ -44,13 +48,122 @@ public struct FeedSpec: Sendable, Equatable {
     public var subtitle: String?
     /// Most entries kept in the file, newest first.
     public var cap: Int
+    /// Which files are written: `NAME.atom` always, `.rss` and `.json` beside it on request.
+    public var formats: Set<FeedFormat>
+    /// Per-category feeds derived from this one (openings per country, per team; papers per tag).
+    public var groupBy: [Facet.Dimension]
+    /// Set on a derived per-category feed: only entries with this facet.
+    public var facet: Facet?
 
-    public init(name: String, file: String, kind: EntryKind, title: String, subtitle: String? = nil, cap: Int = 50) {
+    public init(name: String, file: String, kind: EntryKind, title: String, subtitle: String? = nil, cap: Int = 50,
+                formats: Set<FeedFormat> = [.atom], groupBy: [Facet.Dimension] = [], facet: Facet? = nil) {
         self.name = name
         self.file = file
         self.kind = kind
         self.title = title
         self.subtitle = subtitle
         self.cap = cap
+        self.formats = formats
+        self.groupBy = groupBy
+        self.facet = facet
+    }
+
+    /// The file of this feed in `format`: `openings.atom` → `openings.rss`, `openings.json`.
+    public func file(for format: FeedFormat) -> String {
+        let stem = file.hasSuffix(".atom") ? String(file.dropLast(5)) : file
+        return stem + "." + format.rawValue
+    }
+
+    /// The per-category feed of `facet` derived from this feed, with a file
+    /// name that depends only on the base name and the facet (so it survives
+    /// restarts) and is safe in URLs.
+    public func derived(for facet: Facet) -> FeedSpec {
+        let slug = facet.slug
+        return FeedSpec(name: "\(name)-\(facet.dimension.rawValue)-\(slug)",
+                        file: "\(name)-\(facet.dimension.rawValue)-\(slug).atom",
+                        kind: kind, title: "\(title): \(facet.value)",
+                        subtitle: subtitle, cap: cap, formats: formats, groupBy: [], facet: facet)
+    }
+}
+
+/// The formats a feed can be written in.
+public enum FeedFormat: String, Sendable, CaseIterable, Comparable {
+    case atom
+    case rss
+    case json
+
+    public static func < (a: FeedFormat, b: FeedFormat) -> Bool {
+        allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
+    }
+
+    public var mediaType: String {
+        switch self {
+        case .atom: return "application/atom+xml"
+        case .rss: return "application/rss+xml"
+        case .json: return "application/feed+json"
+        }
+    }
+}
+
+/// A value an entry can be grouped by: `country:US`, `team:Robotics`, `tag:llm`.
+public struct Facet: Sendable, Hashable, Comparable, CustomStringConvertible {
+    public enum Dimension: String, Sendable, CaseIterable, Comparable {
+        case country, region, city, team, tag
+
+        public static func < (a: Dimension, b: Dimension) -> Bool {
+            allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
+        }
+    }
+
+    public var dimension: Dimension
+    public var value: String
+
+    public init(_ dimension: Dimension, _ value: String) {
+        self.dimension = dimension
+        self.value = value
+    }
+
+    /// `dimension:value`, as stored in the state.
+    public init?(stored: String) {
+        guard let colon = stored.firstIndex(of: ":"), let d = Dimension(rawValue: String(stored[..<colon])) else { return nil }
+        self.init(d, String(stored[stored.index(after: colon)...]))
+    }
+
+    public var description: String { "\(dimension.rawValue):\(value)" }
+
+    /// Lower-case ASCII letters, digits and single hyphens; other letters
+    /// become their code point in hex, so different values rarely share a slug.
+    public var slug: String {
+        var out = ""
+        var dash = false
+        for scalar in value.lowercased().unicodeScalars {
+            if scalar.isASCII && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar)) {
+                out.unicodeScalars.append(scalar)
+                dash = false
+            } else if !scalar.isASCII && scalar.properties.isAlphabetic {
+                out += "u" + String(scalar.value, radix: 16)
+                dash = false
+            } else if !dash && !out.isEmpty {
+                out += "-"
+                dash = true
+            }
+        }
+        while out.hasSuffix("-") { out.removeLast() }
+        return out.isEmpty ? "x" : String(out.prefix(60))
+    }
+
+    public static func < (a: Facet, b: Facet) -> Bool { (a.dimension, a.value) < (b.dimension, b.value) }
+
+    /// Every facet of an entry.
+    public static func of(_ e: Entry) -> [Facet] {
+        var out: [Facet] = e.tags.map { Facet(.tag, $0) }
+        if let team = e.team { out.append(Facet(.team, team)) }
+        if let loc = e.location {
+            out.append(Facet(.country, loc.country))
+            if let r = loc.region { out.append(Facet(.region, r)) }
+            if let c = loc.city { out.append(Facet(.city, c)) }
+        }
+        var seen = Set<Facet>()
+        return out.filter { !$0.value.isEmpty && seen.insert($0).inserted }
     }
 }

@@ -12,7 +12,7 @@ public struct RenderError: Error, CustomStringConvertible {
 /// libxml2; callers never see a C pointer.
 final class XMLWriter {
     private let buffer: xmlBufferPtr
-    private let writer: xmlTextWriterPtr
+    let writer: xmlTextWriterPtr
 
     init() throws(RenderError) {
         guard let buffer = xmlBufferCreate() else { throw RenderError(call: "xmlBufferCreate") }
@@ -81,7 +81,9 @@ final class XMLWriter {
         try check(xmlTextWriterFlush(writer), "xmlTextWriterFlush")
         let count = Int(xmlBufferLength(buffer))
         guard count > 0, let content = xmlBufferContent(buffer) else { return [] }
-        return Array(UnsafeBufferPointer(start: content, count: count))
+        var bytes = Array(UnsafeBufferPointer(start: content, count: count))
+        if bytes.last != 0x0A { bytes.append(0x0A) }
+        return bytes
     }
 
     private func check(_ rc: Int32, _ call: String) throws(RenderError) {

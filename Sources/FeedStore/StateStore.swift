@@ -80,7 +80,7 @@ public struct StateSummary: Sendable, Equatable {
 /// inside it and commits only when they are on disk, so the state never
 /// records what the feeds do not show.
 public final class StateStore {
-    public static let schemaVersion = 1
+    public static let schemaVersion = 2
     public let directory: String
     private let db: Database
     private let lockFD: Int32
@@ -136,7 +136,8 @@ public final class StateStore {
         try db.execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=OFF;")
         var version: Int64 = 0
         try db.prepare("PRAGMA user_version").forEach { version = $0.int(0) }
-        if version == 0 {
+        if version < Int64(Self.schemaVersion) {
+            // Every statement is idempotent, so older states gain the new tables.
             try db.execute("""
             BEGIN;
             CREATE TABLE IF NOT EXISTS files(
@@ -149,14 +150,17 @@ public final class StateStore {
                 sketch BLOB);
             CREATE INDEX IF NOT EXISTS entries_by_feed ON entries(kind, published DESC, key) WHERE removed_at IS NULL;
             CREATE INDEX IF NOT EXISTS entries_by_source ON entries(source);
+            CREATE TABLE IF NOT EXISTS facets(
+                facet TEXT NOT NULL, key TEXT NOT NULL, PRIMARY KEY(facet, key)) WITHOUT ROWID;
+            CREATE INDEX IF NOT EXISTS facets_by_key ON facets(key);
             CREATE TABLE IF NOT EXISTS payloads(
                 key TEXT PRIMARY KEY, fingerprint BLOB NOT NULL, entry BLOB NOT NULL) WITHOUT ROWID;
             PRAGMA user_version=\(Self.schemaVersion);
             COMMIT;
             """)
-        } else if version != Int64(Self.schemaVersion) {
+        } else if version > Int64(Self.schemaVersion) {
             throw StoreError(call: "open state", code: 0,
-                             message: "state schema \(version) is not \(Self.schemaVersion); use a matching feedd or a fresh --state-dir")
+                             message: "state schema \(version) is newer than this feedd understands (\(Self.schemaVersion)); use a newer feedd or a fresh --state-dir")
         }
     }
 
@@ -270,6 +274,38 @@ public final class StateStore {
                   .int(e.published.seconds), .int(e.updated.seconds), .int(e.firstSeen.seconds), .int(e.lastChanged.seconds),
                   e.removedAt.map { .int($0.seconds) } ?? .null, e.sketch.map { .blob($0) } ?? .null)
             .run()
+    }
+
+    /// Replaces the facets (`country:US`, `tag:llm`, …) of an entry.
+    /// - Parameter replacing: false for an entry the state has never held (nothing to delete).
+    public func setFacets(key: EntryKey, _ facets: [Facet], replacing: Bool = true) throws(StoreError) {
+        if replacing { try statement("DELETE FROM facets WHERE key = ?").bind(.text(key.rawValue)).run() }
+        let insert = try statement("INSERT OR IGNORE INTO facets(facet, key) VALUES(?, ?)")
+        for facet in facets { try insert.bind(.text(facet.description), .text(key.rawValue)).run() }
+    }
+
+    /// Every facet of `dimension` among entries of `kind`, removed ones
+    /// included, so a category whose last entry left still gets its (now empty) feed.
+    public func facets(kind: EntryKind, dimension: Facet.Dimension) throws(StoreError) -> [Facet] {
+        var out: [Facet] = []
+        let prefix = dimension.rawValue + ":"
+        try statement("""
+            SELECT DISTINCT f.facet FROM facets f JOIN entries e ON e.key = f.key
+            WHERE e.kind = ? AND f.facet >= ? AND f.facet < ? ORDER BY f.facet
+            """).bind(.text(kind.rawValue), .text(prefix), .text(dimension.rawValue + ";"))
+            .forEach { if let f = Facet(stored: $0.text(0)) { out.append(f) } }
+        return out
+    }
+
+    /// The newest live entries of a kind that carry `facet`.
+    public func newest(kind: EntryKind, facet: Facet, limit: Int) throws(StoreError) -> [StoredEntry] {
+        var out: [StoredEntry] = []
+        let columns = Self.entryColumns.split(separator: ",").map { "e." + $0.trimmingCharacters(in: .whitespaces) }.joined(separator: ", ")
+        try statement("""
+            SELECT \(columns) FROM facets f JOIN entries e ON e.key = f.key
+            WHERE f.facet = ? AND e.kind = ? AND e.removed_at IS NULL ORDER BY e.published DESC, e.key ASC LIMIT ?
+            """).bind(.text(facet.description), .text(kind.rawValue), .int(Int64(limit))).forEach { out.append(entry($0)) }
+        return out
     }
 
     public func markRemoved(key: EntryKey, at time: Timestamp) throws(StoreError) {

@@ -1,0 +1,68 @@
+import FeedModel
+import FeedRender
+import FeedStore
+
+/// One file the pipeline wrote or left alone.
+public struct PublishedFile: Sendable, Equatable {
+    public var feed: String
+    public var file: String
+    public var entries: Int
+    public var written: Bool
+    /// True for per-category feeds (summarised, not listed, in the log).
+    public var isCategory: Bool
+}
+
+extension Pipeline {
+    /// Every feed the configuration asks for: each configured feed, then its
+    /// per-category feeds (one per facet value the state knows, in a stable order).
+    func expandedFeeds() throws -> [FeedSpec] {
+        var out: [FeedSpec] = []
+        for base in settings.feeds {
+            out.append(base)
+            for dimension in base.groupBy {
+                for facet in try store.facets(kind: base.kind, dimension: dimension) {
+                    out.append(base.derived(for: facet))
+                }
+            }
+        }
+        return out
+    }
+
+    /// Renders and writes every feed in every format, the browser page and
+    /// the stylesheet, and records which entries are now published.
+    func publish(dryRun: Bool) throws -> [PublishedFile] {
+        let site = settings.site
+        let atom = AtomWriter(site: site)
+        var files: [PublishedFile] = []
+        var published: [Entry] = []
+        var seen = Set<EntryKey>()
+        var sections: [IndexPage.Section] = []
+        for feed in try expandedFeeds() {
+            let items = try items(for: feed)
+            for item in items where seen.insert(item.entry.key).inserted { published.append(item.entry) }
+            if feed.facet == nil {
+                sections.append(IndexPage.Section(feed: feed, items: items, categories: []))
+            } else if !sections.isEmpty {
+                sections[sections.count - 1].categories.append((feed, items.count))
+            }
+            for format in feed.formats.sorted() {
+                let file = feed.file(for: format)
+                let bytes: [UInt8]
+                switch format {
+                case .atom: bytes = try atom.render(feed, items: items)
+                case .rss, .json: continue
+                }
+                let outcome = try AtomicFile.write(bytes, to: settings.output + "/" + file, dryRun: dryRun)
+                files.append(PublishedFile(feed: feed.name, file: file, entries: items.count,
+                                           written: outcome == .written, isCategory: feed.facet != nil))
+            }
+        }
+        if site.indexPage {
+            let bytes = try IndexPage(site: site).render(sections)
+            let outcome = try AtomicFile.write(bytes, to: settings.output + "/index.html", dryRun: dryRun)
+            files.append(PublishedFile(feed: "index", file: "index.html", entries: 0, written: outcome == .written, isCategory: true))
+        }
+        try store.setPublished(published)
+        return files
+    }
+}
