@@ -20,11 +20,15 @@ public enum MarkdownEntry {
 
     /// Splits `---\nYAML\n---\nBODY`. The closing fence may also be `...`.
     static func split(_ text: String, source: String) throws(Rejection) -> (yaml: Substring, body: Substring) {
-        guard text.hasPrefix("---\n") || text == "---" || text.hasPrefix("--- \n") else {
+        // Trailing blanks on the opening fence are as harmless as on the closing one.
+        let firstLineEnd = text.firstIndex(of: "\n") ?? text.endIndex
+        var opening = text[..<firstLineEnd]
+        while let last = opening.last, last == " " || last == "\t" { opening = opening.dropLast() }
+        guard opening == "---" else {
             throw Rejection(source: source, line: 1,
                             message: "no front matter: a Markdown entry starts with a line `---`, then `title:`, `date:` … and a closing `---`")
         }
-        let afterOpen = text.index(after: text.firstIndex(of: "\n") ?? text.index(before: text.endIndex))
+        let afterOpen = firstLineEnd < text.endIndex ? text.index(after: firstLineEnd) : text.endIndex
         var lineStart = afterOpen
         var lineNumber = 2
         while lineStart < text.endIndex {
