@@ -54,15 +54,26 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     private func runOnce(config: Configuration, logger: Logger) throws {
-        do {
-            try FileManager.default.createDirectory(atPath: config.output, withIntermediateDirectories: true)
-        } catch {
-            logger.critical("cannot create output directory \(config.output): \(error.localizedDescription)", metadata: ["event": "output-error"])
-            throw ExitStatus.cannotWrite
+        // A dry run writes nothing, not even an empty output directory.
+        if !dryRun {
+            do {
+                try FileManager.default.createDirectory(atPath: config.output, withIntermediateDirectories: true)
+            } catch {
+                logger.critical("cannot create output directory \(config.output): \(error.localizedDescription)", metadata: ["event": "output-error"])
+                throw ExitStatus.cannotWrite
+            }
         }
+        // A dry run with no state yet works on a throwaway one, so it leaves no state behind.
+        var stateDir = config.stateDir
+        var scratch: String?
+        if dryRun && !FileManager.default.fileExists(atPath: config.stateDir + "/state.sqlite") {
+            scratch = FileManager.default.temporaryDirectory.appendingPathComponent("feedd-dry-run-\(UUID().uuidString)").path
+            stateDir = scratch!
+        }
+        defer { if let scratch { try? FileManager.default.removeItem(atPath: scratch) } }
         let store: StateStore
         do {
-            store = try StateStore(directory: config.stateDir)
+            store = try StateStore(directory: stateDir)
         } catch {
             logger.critical("\(error.description)", metadata: ["event": "state-error"])
             throw ExitStatus.stateFailure
