@@ -8,8 +8,16 @@ public struct PublishedFile: Sendable, Equatable {
     public var file: String
     public var entries: Int
     public var written: Bool
-    /// True for per-category feeds (summarised, not listed, in the log).
-    public var isCategory: Bool
+    public var role: Role
+
+    public enum Role: Sendable, Equatable {
+        /// A configured feed: listed in the summary line.
+        case feed
+        /// A per-category feed: counted, not listed, in the summary line.
+        case category
+        /// The browser page or the stylesheet.
+        case page
+    }
 }
 
 extension Pipeline {
@@ -54,13 +62,17 @@ extension Pipeline {
                 }
                 let outcome = try AtomicFile.write(bytes, to: settings.output + "/" + file, dryRun: dryRun)
                 files.append(PublishedFile(feed: feed.name, file: file, entries: items.count,
-                                           written: outcome == .written, isCategory: feed.facet != nil))
+                                           written: outcome == .written, role: feed.facet == nil ? .feed : .category))
             }
+        }
+        if site.stylesheet {
+            let outcome = try AtomicFile.write(FeedStylesheet.bytes, to: settings.output + "/" + FeedStylesheet.fileName, dryRun: dryRun)
+            files.append(PublishedFile(feed: "stylesheet", file: FeedStylesheet.fileName, entries: 0, written: outcome == .written, role: .page))
         }
         if site.indexPage {
             let bytes = try IndexPage(site: site).render(sections)
             let outcome = try AtomicFile.write(bytes, to: settings.output + "/index.html", dryRun: dryRun)
-            files.append(PublishedFile(feed: "index", file: "index.html", entries: 0, written: outcome == .written, isCategory: true))
+            files.append(PublishedFile(feed: "index", file: "index.html", entries: 0, written: outcome == .written, role: .page))
         }
         try store.setPublished(published)
         return files

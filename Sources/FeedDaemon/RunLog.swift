@@ -28,9 +28,9 @@ extension Pipeline {
     public func logSummary(_ report: RunReport, dryRun: Bool) {
         func count(_ c: Event.Change) -> Int { report.events.filter { $0.change == c }.count }
         func state(_ written: Bool) -> String { written ? (dryRun ? "would be written" : "written") : "unchanged" }
-        var feeds = report.feeds.filter { !$0.isCategory }.map { "\($0.file) \($0.entries) entries (\(state($0.written)))" }
-        let categories = report.feeds.filter { $0.isCategory && $0.feed != "index" }
-        if let index = report.feeds.first(where: { $0.feed == "index" }) { feeds.append("\(index.file) (\(state(index.written)))") }
+        var feeds = report.feeds.filter { $0.role == .feed }.map { "\($0.file) \($0.entries) entries (\(state($0.written)))" }
+        feeds += report.feeds.filter { $0.role == .page }.map { "\($0.file) (\(state($0.written)))" }
+        let categories = report.feeds.filter { $0.role == .category }
         if !categories.isEmpty {
             let written = categories.filter(\.written).count
             feeds.append("\(categories.count) per-category files (\(written) \(state(true)))")
