@@ -206,7 +206,7 @@ title = "US openings"
         #expect(error.line == 8)
         #expect(error.key == "feed[1].capacity")
         #expect(error.message.contains("in [[feed]]"))
-        #expect(error.description == "feedd.toml:8: feed[1].capacity: unknown key in [[feed]]; expected one of: name, file, kind, title, subtitle, cap")
+        #expect(error.description == "feedd.toml:8: feed[1].capacity: unknown key in [[feed]]; expected one of: name, file, kind, title, subtitle, cap, formats, group_by")
     }
 
     @Test(arguments: [
@@ -387,5 +387,35 @@ title = "US openings"
     @Test func nulIsRejectedWithItsLine() throws {
         let error = try #require(parseError("a = 1\r\nb = \"x\0y\"\n"))
         #expect(error.line == 2)
+    }
+}
+
+struct FeedOptionsTests {
+    @Test func formatsAndGroupingAreRead() throws {
+        let toml = """
+        [[feed]]
+        name = "openings"
+        kind = "job"
+        formats = ["rss", "json"]
+        group_by = ["country", "team"]
+        """
+        let config = try ConfigLoader.parse(toml, file: "f.toml", baseDirectory: "/tmp")
+        #expect(config.feeds.first?.formats == [.atom, .rss, .json], "Atom is always written")
+        #expect(config.feeds.first?.groupBy == [.country, .team])
+    }
+
+    @Test func unknownFormatNamesTheLine() {
+        let toml = "[[feed]]\nname = \"a\"\nkind = \"job\"\nformats = [\"atom\", \"yaml\"]\n"
+        #expect {
+            _ = try ConfigLoader.parse(toml, file: "f.toml", baseDirectory: "/tmp")
+        } throws: { error in
+            "\(error)".contains("f.toml:4") && "\(error)".contains("formats")
+        }
+    }
+
+    @Test func pageSwitchesAreBooleans() throws {
+        let on = try ConfigLoader.parse("[site]\nindex_page = false\nstylesheet = false\n", file: "f.toml", baseDirectory: "/tmp")
+        #expect(on.site.indexPage == false && on.site.stylesheet == false)
+        #expect(throws: ConfigError.self) { _ = try ConfigLoader.parse("[site]\nindex_page = \"yes\"\n", file: "f.toml", baseDirectory: "/tmp") }
     }
 }
