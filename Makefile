@@ -1,7 +1,7 @@
 # feedd — the two commands a newcomer needs:
 #   make run     set up, build, and run feedd once on the sample (Config/feedd.toml) → Feeds/
 #   make check   set up, build, and pass every test (what CI runs)
-# Others: make install [PREFIX=/usr/local] [DESTDIR=], make bench, make unit-check, make clean
+# Others: make install [PREFIX=/usr/local] [DESTDIR=], make bench, make fuzz, make screenshot, make unit-check, make clean
 
 PREFIX     ?= /usr/local
 DESTDIR    ?=
@@ -14,7 +14,7 @@ DOCDIR      = $(PREFIX)/share/doc/feedd
 SYSCONFDIR ?= /etc
 SHARED     ?= ../shared
 
-.PHONY: run check setup setup-test build release test judge-sample unit-check install uninstall bench clean
+.PHONY: run check setup setup-test build release test judge-sample unit-check install uninstall bench fuzz fuzz-build screenshot clean
 
 run: setup release
 	$$(swift build -c release --show-bin-path)/feedd --once --config Config/feedd.toml
@@ -73,6 +73,25 @@ uninstall:
 
 bench:
 	bench/run.sh
+
+# libFuzzer on each parser and on the renderer (Fuzz/README.md):
+#   make fuzz [FUZZ_SECONDS=600] [FUZZ_TARGETS="FuzzJSON FuzzListing"]
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?= FuzzFrontMatter FuzzJSON FuzzListing FuzzRender
+fuzz-build: setup
+	cd Fuzz && swift build -c release --sanitize=fuzzer
+
+fuzz: fuzz-build
+	@for t in $(FUZZ_TARGETS); do \
+		mkdir -p Fuzz/.build/corpus/$$t Fuzz/.build/crashes/$$t; \
+		echo "== $$t for $(FUZZ_SECONDS) s"; \
+		SWIFT_BACKTRACE=enable=no Fuzz/.build/release/$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+			-max_len=65536 -timeout=10 -rss_limit_mb=2048 -artifact_prefix=Fuzz/.build/crashes/$$t/ \
+			Fuzz/.build/corpus/$$t Fuzz/Corpus/$$t || exit 1; \
+	done
+
+screenshot:
+	scripts/screenshot.sh
 
 clean:
 	rm -rf .build Feeds/*.atom .feedd-state bench/out

@@ -10,6 +10,8 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "feedd", targets: ["feedd"]),
+        // The pure core, for the fuzzers in Fuzz/ (a separate package).
+        .library(name: "FeedCore", targets: ["FeedModel", "FeedParse", "FeedDiff", "FeedRender"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
