@@ -19,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/JohnSundell/Ink", from: "0.6.0"),
     ],
     targets: [
         .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0",
@@ -34,7 +35,10 @@ let package = Package(
             .product(name: "Yams", package: "Yams"),
         ]),
         .target(name: "FeedDiff", dependencies: ["FeedModel"]),
-        .target(name: "FeedRender", dependencies: ["FeedModel", "CLibXML2"]),
+        .target(name: "FeedRender", dependencies: [
+            "FeedModel", "CLibXML2",
+            .product(name: "Ink", package: "Ink"),
+        ]),
         .target(name: "FeedStore", dependencies: ["FeedModel", "CSQLite"]),
         .target(name: "FeedConfig", dependencies: [
             "FeedModel",

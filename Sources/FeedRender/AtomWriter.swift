@@ -1,18 +1,28 @@
-import Foundation
 import FeedModel
 
 /// Renders an Atom 1.0 feed (RFC 4287) through libxml2's `xmlTextWriter`.
 ///
 /// The same inputs give the same bytes: no wall clock, no hash-map order.
 /// The feed's `updated` is its newest entry's.
+///
+/// What the W3C Feed Validation Service checks shapes a few choices:
+/// text constructs holding `<` or `&` are written `type="html"` (see
+/// `textConstruct`), content is sanitised HTML with absolute links, and the
+/// feed has `generator`, a `self` link and `xml:lang`.
 public struct AtomWriter: Sendable {
     public static let generatorName = "feedd"
     public static let generatorVersion = "0.1.0"
+    /// The generator's home page, in `<generator uri="…">`.
+    public static let generatorURI = "https://feedd.example/"
 
     public var site: Site
+    /// When set, an `<?xml-stylesheet type="text/xsl" href="…"?>` before the
+    /// root, so browsers that apply XSLT show a page instead of raw XML.
+    public var stylesheet: String?
 
-    public init(site: Site) {
+    public init(site: Site, stylesheet: String? = nil) {
         self.site = site
+        self.stylesheet = stylesheet
     }
 
     /// - Parameters:
@@ -21,23 +31,27 @@ public struct AtomWriter: Sendable {
     public func render(_ feed: FeedSpec, items: [FeedItem], emptyUpdated: Timestamp = .epoch) throws(RenderError) -> [UInt8] {
         let w = try XMLWriter()
         try w.startDocument()
+        if let href = stylesheet.flatMap(Self.stylesheetHref) {
+            try w.processingInstruction("xml-stylesheet", "type=\"text/xsl\" href=\"\(href)\"")
+        }
         try w.start("feed")
         try w.attribute("xmlns", "http://www.w3.org/2005/Atom")
         try w.attribute("xml:lang", site.language)
         try w.element("id", site.feedID(name: feed.name))
-        try w.element("title", XMLText.singleLine(feed.title))
+        try textConstruct("title", feed.title, w)
         if let subtitle = feed.subtitle {
-            try w.element("subtitle", XMLText.singleLine(subtitle))
+            try textConstruct("subtitle", subtitle, w)
         }
         let updated = items.map(\.updated).max() ?? emptyUpdated
         try w.element("updated", updated.rfc3339)
         try w.start("author")
         try w.element("name", XMLText.singleLine(site.author))
-        if let uri = site.authorURI { try w.element("uri", uri) }
+        if let uri = site.authorURI.flatMap({ LinkTarget.absolute($0, base: site.baseURL) }) { try w.element("uri", uri) }
         try w.end()
-        try w.element("generator", Self.generatorName, attributes: [("version", Self.generatorVersion)])
+        try w.element("generator", Self.generatorName,
+                      attributes: [("uri", Self.generatorURI), ("version", Self.generatorVersion)])
         try w.empty("link", attributes: [("rel", "self"), ("type", "application/atom+xml"), ("href", site.url(of: feed.file))])
-        try w.empty("link", attributes: [("rel", "alternate"), ("type", "text/html"), ("href", site.baseURL)])
+        try w.empty("link", attributes: [("rel", "alternate"), ("type", "text/html"), ("href", site.homePage)])
         for item in items {
             try entry(item, w)
         }
@@ -49,76 +63,56 @@ public struct AtomWriter: Sendable {
         let e = item.entry
         try w.start("entry")
         try w.element("id", site.entryID(kind: e.kind, key: e.key))
-        try w.element("title", XMLText.singleLine(e.title))
+        try textConstruct("title", e.title, w)
         try w.element("published", item.published.rfc3339)
         try w.element("updated", item.updated.rfc3339)
-        for name in authors(of: e) {
+        for name in e.feedAuthors {
             try w.start("author")
             try w.element("name", name)
             try w.end()
         }
-        for term in categories(of: e) {
+        for term in e.feedCategories {
             try w.empty("category", attributes: [("term", term)])
         }
-        if let link = e.link.flatMap(absolute) {
+        if let link = site.link(of: e) {
             try w.empty("link", attributes: [("rel", "alternate"), ("type", "text/html"), ("href", link)])
         }
         let summary = Summary.of(markdown: e.body)
         if !summary.isEmpty {
-            try w.element("summary", summary)
+            try textConstruct("summary", summary, w)
         }
-        if !e.body.isEmpty {
-            try w.element("content", XMLText.sanitize(e.body), attributes: [("type", "text")])
+        let html = HTMLContent.render(markdown: e.body, baseURL: site.baseURL)
+        if !html.isEmpty {
+            try w.element("content", html, attributes: [("type", "html")])
         }
         try w.end()
     }
 
-    /// Papers list their authors; openings name the team (or the site's author).
-    func authors(of e: Entry) -> [String] {
-        switch e.kind {
-        case .publication:
-            return e.authors.map(XMLText.singleLine).filter { !$0.isEmpty }
-        case .job:
-            if let team = e.team.map(XMLText.singleLine), !team.isEmpty { return [team] }
-            return e.authors.map(XMLText.singleLine).filter { !$0.isEmpty }
-        }
+    /// The stylesheet reference as written (relative stays relative: browsers
+    /// apply XSLT only from the feed's own origin, which a relative reference
+    /// always is), percent-encoded so it cannot end the instruction; nil for
+    /// a scheme other than http or https.
+    static func stylesheetHref(_ reference: String) -> String? {
+        let ref = XMLText.singleLine(reference)
+        guard !ref.isEmpty else { return nil }
+        if let scheme = LinkTarget.scheme(of: ref), !LinkTarget.imageSchemes.contains(scheme) { return nil }
+        return LinkTarget.encode(ref)
     }
 
-    /// Tags, then for openings the country, region, city and team; no repeats.
-    func categories(of e: Entry) -> [String] {
-        var terms = e.tags
-        if e.kind == .job {
-            if let loc = e.location {
-                terms.append(loc.country)
-                if let region = loc.region { terms.append(region) }
-                if let city = loc.city { terms.append(city) }
-            }
-            if let team = e.team { terms.append(team) }
+    /// Writes a one-line Atom text construct (RFC 4287 §3.1).
+    ///
+    /// Plain text is `type="text"` (the default, left implicit) unless it
+    /// holds `<` or `&`: the W3C validator reads such text as possibly
+    /// undeclared markup (`ContainsUndeclaredHTML` for `</b>`, entity-like
+    /// `&amp` …) and readers disagree on it, so it is written
+    /// `type="html"` with the text HTML-escaped once — every reader then
+    /// shows `R&D <Compilers>` exactly as written.
+    func textConstruct(_ name: String, _ text: String, _ w: XMLWriter) throws(RenderError) {
+        let line = XMLText.singleLine(text)
+        if line.contains("<") || line.contains("&") {
+            try w.element(name, HTMLContent.escape(line), attributes: [("type", "html")])
+        } else {
+            try w.element(name, line)
         }
-        var seen = Set<String>()
-        return terms.map(XMLText.singleLine).filter { !$0.isEmpty && seen.insert($0).inserted }
-    }
-
-    /// Links in entries may be relative to the site; only web and mail
-    /// schemes are published (never `javascript:` or `data:`).
-    func absolute(_ link: String) -> String? {
-        let trimmed = XMLText.singleLine(link).replacingOccurrences(of: " ", with: "%20")
-        guard !trimmed.isEmpty else { return nil }
-        if let colon = trimmed.firstIndex(of: ":"),
-           trimmed[..<colon].allSatisfy({ $0.isLetter || $0.isNumber || "+-.".contains($0) }),
-           trimmed.first?.isLetter == true {
-            let scheme = trimmed[..<colon].lowercased()
-            return ["http", "https", "ftp", "mailto"].contains(scheme) ? trimmed : nil
-        }
-        if trimmed.hasPrefix("/") {
-            // Keep scheme and host of the base URL.
-            let base = site.baseURL
-            if let schemeEnd = base.range(of: "://") {
-                let afterScheme = base[schemeEnd.upperBound...]
-                let hostEnd = afterScheme.firstIndex(of: "/") ?? afterScheme.endIndex
-                return String(base[..<hostEnd]) + trimmed
-            }
-        }
-        return site.baseURL + trimmed
     }
 }

@@ -3,7 +3,9 @@
 public enum XMLText {
     /// Drops characters XML 1.0 forbids: C0 controls other than tab, LF and
     /// CR, lone surrogates (impossible in a Swift String), U+FFFE and U+FFFF.
-    /// C1 controls are allowed by XML but break readers, so they go too.
+    /// C1 controls are allowed by XML but break readers, so they go too, and
+    /// so do the other Unicode noncharacters (U+FDD0–U+FDEF, U+nFFFE/U+nFFFF),
+    /// which HTML parsers report as errors in `content type="html"`.
     public static func sanitize(_ text: String) -> String {
         if !text.unicodeScalars.contains(where: isUnwanted) { return text }
         var out = String.UnicodeScalarView()
@@ -24,6 +26,7 @@ public enum XMLText {
         let v = s.value
         if v < 0x20 { return v != 0x09 && v != 0x0A && v != 0x0D }
         if v >= 0x7F && v <= 0x9F { return true }
-        return v == 0xFFFE || v == 0xFFFF
+        if v >= 0xFDD0 && v <= 0xFDEF { return true }
+        return v & 0xFFFE == 0xFFFE
     }
 }

@@ -60,6 +60,25 @@ final class XMLWriter {
         try check(clean.withXMLChar { xmlTextWriterWriteString(writer, $0) }, "xmlTextWriterWriteString")
     }
 
+    /// Plain text with `&`, `<` and `>` written as hexadecimal character
+    /// references (`&#x26;`, `&#x3C;`, `&#x3E;`): the RSS Best Practices
+    /// Profile's encoding for elements that hold plain text, which the most
+    /// aggregators read as text rather than as markup.
+    func characterData(_ value: String) throws(RenderError) {
+        var escaped = ""
+        escaped.reserveCapacity(value.utf8.count)
+        for scalar in XMLText.sanitize(value).unicodeScalars {
+            switch scalar {
+            case "&": escaped += "&#x26;"
+            case "<": escaped += "&#x3C;"
+            case ">": escaped += "&#x3E;"
+            case "\r": escaped += "&#xD;"
+            default: escaped.unicodeScalars.append(scalar)
+            }
+        }
+        try check(escaped.withXMLChar { xmlTextWriterWriteRaw(writer, $0) }, "xmlTextWriterWriteRaw")
+    }
+
     /// `<name attr="…">text</name>` in one call.
     func element(_ name: String, _ value: String, attributes: [(String, String)] = []) throws(RenderError) {
         try start(name)

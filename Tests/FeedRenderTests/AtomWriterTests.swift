@@ -4,33 +4,14 @@ import FeedModel
 @testable import FeedRender
 
 struct AtomWriterTests {
-    static let site = Site(title: "Test Lab", baseURL: "https://feeds.example.org/lab", tagAuthority: "example.org,2026",
-                           author: "Test Lab curators")
-    static let feed = FeedSpec(name: "publications", file: "publications.atom", kind: .publication,
-                               title: "Test Lab publications", subtitle: "Papers & preprints", cap: 50)
-
-    static func item(_ key: String, day: Int, title: String, body: String = "First paragraph.\n\nSecond.") -> FeedItem {
-        var e = Entry(key: EntryKey(rawValue: key), kind: .publication, title: title, source: "\(key).md")
-        e.authors = ["Zoë Müller", "A. Author"]
-        e.tags = ["graphs", "llm"]
-        e.link = "/papers/\(key)"
-        e.body = body
-        let t = Timestamp.fromCivil(year: 2025, month: 3, day: day, hour: 9)!
-        return FeedItem(entry: e, published: t, updated: t)
-    }
-
-    static var items: [FeedItem] {
-        [item("b", day: 5, title: "Beta: a <system> & more"), item("a", day: 2, title: "Alpha")].sorted(by: FeedItem.feedOrder)
-    }
+    static let site = Sample.site
+    static let feed = Sample.feed
+    static var items: [FeedItem] { Sample.items }
 
     @Test func matchesTheGoldenFile() throws {
         let bytes = try AtomWriter(site: Self.site).render(Self.feed, items: Self.items)
-        let golden = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Golden/publications.atom")
-        if ProcessInfo.processInfo.environment["FEEDD_RECORD_GOLDEN"] == "1" {
-            try Data(bytes).write(to: golden)
-        }
-        let expected = try [UInt8](Data(contentsOf: golden))
-        #expect(bytes == expected, "re-record with FEEDD_RECORD_GOLDEN=1 swift test --filter AtomWriterTests if the change is intended")
+        #expect(try Sample.matchesGolden(bytes, "publications.atom"),
+                "re-record with FEEDD_RECORD_GOLDEN=1 swift test --filter FeedRenderTests if the change is intended")
     }
 
     @Test func parsesBackWithEveryField() throws {
@@ -39,13 +20,41 @@ struct AtomWriterTests {
         #expect(doc.strings("/a:feed/a:id") == ["tag:example.org,2026:feed/publications"])
         #expect(doc.strings("/a:feed/a:updated") == ["2025-03-05T09:00:00Z"])
         #expect(doc.strings("/a:feed/a:link[@rel='self']/@href") == ["https://feeds.example.org/lab/publications.atom"])
-        #expect(doc.strings("/a:feed/a:entry/a:title") == ["Beta: a <system> & more", "Alpha"])
-        #expect(doc.strings("/a:feed/a:entry/a:id") == ["tag:example.org,2026:publication/b", "tag:example.org,2026:publication/a"])
+        #expect(doc.strings("/a:feed/a:link[@rel='alternate']/@href") == ["https://feeds.example.org/lab/index.html"])
+        #expect(doc.strings("/a:feed/a:generator/@uri") == [AtomWriter.generatorURI])
+        #expect(doc.strings("/a:feed/a:generator/@version") == [AtomWriter.generatorVersion])
+        #expect(doc.strings("/a:feed/a:subtitle/@type") == ["html"])
+        #expect(doc.strings("/a:feed/a:subtitle").map(htmlUnescape) == ["Papers & preprints"])
+        #expect(doc.strings("/a:feed/a:entry/a:title").map(htmlUnescape)
+                == ["Beta: a <system> & more", "R&D Engineer <Compilers>", "Alpha"])
+        #expect(doc.strings("/a:feed/a:entry/a:title/@type") == ["html", "html"], "plain titles stay type=text")
+        #expect(doc.strings("/a:feed/a:entry/a:id") == ["tag:example.org,2026:publication/b", "tag:example.org,2026:job/rd-compilers",
+                                                        "tag:example.org,2026:publication/a"])
         #expect(doc.strings("/a:feed/a:entry[1]/a:author/a:name") == ["Zoë Müller", "A. Author"])
+        #expect(doc.strings("/a:feed/a:entry[2]/a:author/a:name") == ["Prime Video"])
+        #expect(doc.strings("/a:feed/a:entry[2]/a:category/@term") == ["compilers", "US", "WA", "Seattle", "Prime Video"])
         #expect(doc.strings("/a:feed/a:entry[1]/a:link/@href") == ["https://feeds.example.org/papers/b"])
-        #expect(doc.strings("/a:feed/a:entry[1]/a:summary") == ["First paragraph."])
+        #expect(doc.strings("/a:feed/a:entry[3]/a:summary") == ["First paragraph."])
+        #expect(doc.strings("/a:feed/a:entry[3]/a:content/@type") == ["html"])
+        #expect(doc.strings("/a:feed/a:entry[3]/a:content") == ["<p>First paragraph.</p><p>Second.</p>"])
         #expect(doc.strings("/a:feed/@xml:lang") == ["en"])
         #expect(doc.relaxNGErrors(schema: Paths.shared + "/schema/atom.rng") == nil)
+    }
+
+    @Test func stylesheetOnlyWhenAsked() throws {
+        let plain = String(decoding: try AtomWriter(site: Self.site).render(Self.feed, items: Self.items), as: UTF8.self)
+        #expect(!plain.contains("xml-stylesheet"))
+        let styled = String(decoding: try AtomWriter(site: Self.site, stylesheet: "feed.xsl").render(Self.feed, items: Self.items),
+                            as: UTF8.self)
+        let lines = styled.split(separator: "\n")
+        #expect(lines[1] == #"<?xml-stylesheet type="text/xsl" href="feed.xsl"?>"#)
+        #expect(lines[2].hasPrefix("<feed "))
+        let hostile = try AtomWriter(site: Self.site, stylesheet: "x.xsl\"?><script>").render(Self.feed, items: [])
+        #expect(ParsedFeed(hostile) != nil)
+        #expect(!String(decoding: hostile, as: UTF8.self).contains("<script>"))
+        let js = String(decoding: try AtomWriter(site: Self.site, stylesheet: "javascript:alert(1)").render(Self.feed, items: []),
+                        as: UTF8.self)
+        #expect(!js.contains("xml-stylesheet"))
     }
 
     @Test func sameInputSameBytes() throws {
@@ -54,14 +63,10 @@ struct AtomWriterTests {
     }
 
     @Test func hostileTextNeverBreaksTheFeed() throws {
-        let nasty = "Evil\u{0}\u{1}\u{1B}[31m ]]> <script>alert(1)</script> \u{FFFE}\u{FFFF}\u{85} & \"q\""
-        var it = Self.item("x", day: 1, title: nasty, body: "Body ]]> <img src=x onerror=alert(1)> \u{7}end")
-        it.entry.link = "javascript:alert(1)"
-        it.entry.authors = ["\u{202E}evil"]
-        let bytes = try AtomWriter(site: Self.site).render(Self.feed, items: [it])
+        let bytes = try AtomWriter(site: Self.site).render(Self.feed, items: [Sample.hostileItem])
         let doc = try #require(ParsedFeed(bytes), "libxml2 must parse the feed")
         let title = try #require(doc.strings("/a:feed/a:entry/a:title").first)
-        #expect(title == "Evil[31m ]]> <script>alert(1)</script> & \"q\"")
+        #expect(htmlUnescape(title) == "Evil[31m ]]> <script>alert(1)</script> & \"q\"")
         #expect(doc.strings("/a:feed/a:entry/a:link").isEmpty, "javascript: links are dropped")
         #expect(!String(decoding: bytes, as: UTF8.self).contains("<script>"))
         #expect(doc.relaxNGErrors(schema: Paths.shared + "/schema/atom.rng") == nil)

@@ -20,13 +20,15 @@ final class ParsedFeed {
 
     deinit { xmlFreeDoc(doc) }
 
-    /// String values of every node matching `xpath` (prefix `a:` is Atom).
+    /// String values of every node matching `xpath` (prefix `a:` is Atom, `dc:` Dublin Core).
     func strings(_ xpath: String) -> [String] {
         guard let ctx = xmlXPathNewContext(doc) else { return [] }
         defer { xmlXPathFreeContext(ctx) }
-        _ = "a".withCString { p in "http://www.w3.org/2005/Atom".withCString { u in
-            xmlXPathRegisterNs(ctx, UnsafeRawPointer(p).assumingMemoryBound(to: xmlChar.self), UnsafeRawPointer(u).assumingMemoryBound(to: xmlChar.self))
-        } }
+        for (prefix, uri) in [("a", "http://www.w3.org/2005/Atom"), ("dc", "http://purl.org/dc/elements/1.1/")] {
+            _ = prefix.withCString { p in uri.withCString { u in
+                xmlXPathRegisterNs(ctx, UnsafeRawPointer(p).assumingMemoryBound(to: xmlChar.self), UnsafeRawPointer(u).assumingMemoryBound(to: xmlChar.self))
+            } }
+        }
         guard let result = xpath.withCString({ xmlXPathEvalExpression(UnsafeRawPointer($0).assumingMemoryBound(to: xmlChar.self), ctx) }) else { return [] }
         defer { xmlXPathFreeObject(result) }
         guard let set = result.pointee.nodesetval else { return [] }
