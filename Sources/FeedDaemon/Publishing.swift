@@ -40,13 +40,17 @@ extension Pipeline {
     /// the stylesheet, and records which entries are now published.
     func publish(dryRun: Bool) throws -> [PublishedFile] {
         let site = settings.site
-        let atom = AtomWriter(site: site)
+        let atom = AtomWriter(site: site, stylesheet: site.stylesheet ? FeedStylesheet.fileName : nil)
+        let rss = RSSWriter(site: site)
+        let json = JSONFeedWriter(site: site)
         var files: [PublishedFile] = []
         var published: [Entry] = []
         var seen = Set<EntryKey>()
         var sections: [IndexPage.Section] = []
         for feed in try expandedFeeds() {
             let items = try items(for: feed)
+            // An empty feed is dated by its last change (a removal), never by the clock.
+            let emptyUpdated = items.isEmpty ? try store.lastChange(kind: feed.kind, facet: feed.facet) : .epoch
             for item in items where seen.insert(item.entry.key).inserted { published.append(item.entry) }
             if feed.facet == nil {
                 sections.append(IndexPage.Section(feed: feed, items: items, categories: []))
@@ -57,8 +61,9 @@ extension Pipeline {
                 let file = feed.file(for: format)
                 let bytes: [UInt8]
                 switch format {
-                case .atom: bytes = try atom.render(feed, items: items)
-                case .rss, .json: continue
+                case .atom: bytes = try atom.render(feed, items: items, emptyUpdated: emptyUpdated)
+                case .rss: bytes = try rss.render(feed, items: items, file: file, emptyUpdated: emptyUpdated)
+                case .json: bytes = json.render(feed, items: items, file: file)
                 }
                 let outcome = try AtomicFile.write(bytes, to: settings.output + "/" + file, dryRun: dryRun)
                 files.append(PublishedFile(feed: feed.name, file: file, entries: items.count,

@@ -130,7 +130,7 @@ public struct IndexPage: Sendable {
         let e = item.entry
         try w.start("li")
         try w.start("h3")
-        if let link = AtomWriter(site: site).absolute(e.link ?? "") {
+        if let link = LinkTarget.absolute(e.link ?? "", base: site.baseURL) {
             try w.element("a", XMLText.singleLine(e.title), attributes: [("href", link)])
         } else {
             try w.text(XMLText.singleLine(e.title))

@@ -308,6 +308,25 @@ public final class StateStore {
         return out
     }
 
+    /// When entries of a feed last changed (added, edited or removed), for an
+    /// empty feed's `updated`; a fixed plausible date when nothing ever did.
+    public func lastChange(kind: EntryKind, facet: Facet?) throws(StoreError) -> Timestamp {
+        var out: Int64 = 0
+        if let facet {
+            try statement("""
+                SELECT max(max(e.last_changed, coalesce(e.removed_at, 0))) FROM facets f JOIN entries e ON e.key = f.key
+                WHERE f.facet = ? AND e.kind = ?
+                """).bind(.text(facet.description), .text(kind.rawValue)).forEach { out = $0.int(0) }
+        } else {
+            try statement("SELECT max(max(last_changed, coalesce(removed_at, 0))) FROM entries WHERE kind = ?")
+                .bind(.text(kind.rawValue)).forEach { out = $0.int(0) }
+        }
+        return out > 0 ? Timestamp(seconds: out) : Self.beforeAnything
+    }
+
+    /// 2000-01-01T00:00:00Z: feed validators flag dates before 1990 as implausible.
+    public static let beforeAnything = Timestamp(seconds: 946_684_800)
+
     public func markRemoved(key: EntryKey, at time: Timestamp) throws(StoreError) {
         try statement("UPDATE entries SET removed_at = ? WHERE key = ?").bind(.int(time.seconds), .text(key.rawValue)).run()
     }

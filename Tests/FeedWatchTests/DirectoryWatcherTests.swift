@@ -24,11 +24,14 @@ struct DirectoryWatcherTests {
         tree.write("entry.md.tmp-4242", "new\n")
         tree.rename("entry.md.tmp-4242", "entry.md")
         tree.remove(".entry.md.swp")
-        #expect(await recorder.wait { $0.changed == ["entry.md"] })
+        #expect(await recorder.wait(timeout: .seconds(10)) { $0.changed.contains("entry.md") })
         await recorder.settle()
-        #expect(recorder.changed == ["entry.md"])
-        #expect(recorder.removed.isEmpty)
-        #expect(recorder.batches.count == 1)
+        // On a loaded machine the write of the temp file and the rename can
+        // fall into two batches; the temp file is then reported too (the
+        // pipeline ignores it: not an entry extension). Never anything else.
+        #expect(recorder.changed.subtracting(["entry.md.tmp-4242"]) == ["entry.md"])
+        #expect(recorder.removed.subtracting(["entry.md.tmp-4242"]).isEmpty)
+        #expect(recorder.batches.count <= 2)
     }
 
     @Test func aDeletedFileIsRemoved() async throws {
