@@ -116,6 +116,7 @@ public final class Daemon: Sendable {
                 logger.info("SIGHUP: reloading the configuration", metadata: ["event": "reload"])
                 do {
                     let fresh = try reloadConfig()
+                    try FileManager.default.createDirectory(atPath: fresh.output, withIntermediateDirectories: true)
                     if fresh.stateDir != config.stateDir {
                         pipeline = try makePipeline(fresh, replacing: pipeline)
                     } else {
