@@ -170,10 +170,13 @@ public struct SystemdNotifier: Sendable {
         }
         defer { close(fd) }
 
+        // Never block: a manager that does not read its socket (the queue holds
+        // net.unix.max_dgram_qlen datagrams, 10 by default) would otherwise hang
+        // the event loop, SIGTERM included. A full queue is a failed send (EAGAIN).
         let sent = message.withUnsafeBytes { bytes in
             address.withSockAddr { sockAddress, length in
                 retryingEINTR {
-                    sendto(fd, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL), sockAddress, length)
+                    sendto(fd, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL) | Int32(MSG_DONTWAIT), sockAddress, length)
                 }
             }
         }
