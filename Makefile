@@ -14,13 +14,13 @@ DOCDIR      = $(PREFIX)/share/doc/feedd
 SYSCONFDIR ?= /etc
 SHARED     ?= ../shared
 
-.PHONY: run check setup setup-test build release test judge-sample unit-check install uninstall bench fuzz fuzz-build screenshot clean
+.PHONY: run check crash-check setup setup-test build release test judge-sample unit-check install uninstall bench fuzz fuzz-build screenshot clean
 
 run: setup release
 	$$(swift build -c release --show-bin-path)/feedd --once --config Config/feedd.toml
 	@echo "Feeds written: $$(ls Feeds/*.atom)"
 
-check: setup-test build test judge-sample unit-check
+check: setup-test build test judge-sample unit-check crash-check
 	@echo "make check: all passed"
 
 setup:
@@ -47,6 +47,12 @@ judge-sample:
 
 unit-check:
 	scripts/check-unit.sh
+
+# SIGKILL the daemon at random moments under a churning writer (issue 3's
+# crash-safety script; CRASH_KILLS=300 for the full run).
+CRASH_KILLS ?= 20
+crash-check:
+	scripts/crash-test.py --kills $(CRASH_KILLS) --binary "$$(swift build --show-bin-path)/feedd"
 
 install: setup
 	swift build -c release --product feedd --static-swift-stdlib
