@@ -12,10 +12,80 @@ public enum MarkdownEntry {
     ///   - source: path relative to the source root.
     /// - Throws: `Rejection` naming the line of the problem.
     public static func parse(_ text: String, source: String) throws(Rejection) -> Entry {
-        let (yaml, body) = try split(text, source: source)
-        let fields = try FrontMatter.fields(yaml, firstLine: 2, source: source)
+        var text = text
+        let parts = text.withUTF8 { utf8 in
+            splitOffsets(utf8).map { offsets in
+                (offsets, SimpleFrontMatter.fields(UnsafeBufferPointer(rebasing: utf8[offsets.yaml]), firstLine: 2),
+                 trimmedBody(UnsafeBufferPointer(rebasing: utf8[offsets.body])))
+            }
+        }
+        guard let (offsets, simpleFields, simpleBody) = parts else {
+            // Not split on bytes: let the String version say why.
+            _ = try split(text, source: source)
+            throw Rejection(source: source, line: 1, message: "unterminated front matter: the `---` on line 1 has no closing `---` line")
+        }
+        let utf8 = text.utf8
+        let fields: [String: FieldValue]
+        if let simpleFields {
+            fields = simpleFields
+        } else {
+            let yaml = Substring(utf8[utf8.index(utf8.startIndex, offsetBy: offsets.yaml.lowerBound)..<utf8.index(utf8.startIndex, offsetBy: offsets.yaml.upperBound)])
+            fields = try FrontMatter.fields(yaml, firstLine: 2, source: source)
+        }
+        let body: String
+        if let simpleBody {
+            body = simpleBody
+        } else {
+            body = Substring(utf8[utf8.index(utf8.startIndex, offsetBy: offsets.body.lowerBound)...]).trimmed()
+        }
         let builder = EntryBuilder(source: source, line: 1, defaultKey: stripExtension(source))
-        return try builder.build(fields, body: body.trimmed())
+        return try builder.build(fields, body: body)
+    }
+
+    /// `split` on UTF-8 bytes: the byte ranges of the YAML and the body, or
+    /// nil when `split` would throw. A line feed byte is always a whole
+    /// `Character`, so both agree on every text.
+    static func splitOffsets(_ b: UnsafeBufferPointer<UInt8>) -> (yaml: Range<Int>, body: Range<Int>)? {
+        let n = b.count
+        let dash = UInt8(ascii: "-"), dot = UInt8(ascii: "."), lf = UInt8(ascii: "\n")
+        let opens = n >= 3 && b[0] == dash && b[1] == dash && b[2] == dash
+            && (n == 3 || b[3] == lf || (n >= 5 && b[3] == 0x20 && b[4] == lf))
+        guard opens else { return nil }
+        var afterOpen = 0
+        while afterOpen < n, b[afterOpen] != lf { afterOpen += 1 }
+        afterOpen = min(afterOpen + 1, n)
+        var lineStart = afterOpen
+        var lineNumber = 2
+        while lineStart < n {
+            var lineEnd = lineStart
+            while lineEnd < n, b[lineEnd] != lf { lineEnd += 1 }
+            var fenceEnd = lineEnd
+            while fenceEnd > lineStart, b[fenceEnd - 1] == 0x20 || b[fenceEnd - 1] == 0x09 { fenceEnd -= 1 }
+            if fenceEnd - lineStart == 3 {
+                let c = b[lineStart]
+                if (c == dash || c == dot) && b[lineStart + 1] == c && b[lineStart + 2] == c {
+                    let bodyStart = lineEnd < n ? lineEnd + 1 : n
+                    return (afterOpen..<lineStart, bodyStart..<n)
+                }
+            }
+            if lineNumber > maxFrontMatterLines { return nil }
+            lineStart = lineEnd < n ? lineEnd + 1 : n
+            lineNumber += 1
+        }
+        return nil
+    }
+
+    /// `trimmed()` of the body when both of its ends are ASCII; nil otherwise
+    /// (Unicode whitespace is for `trimmed()` to judge).
+    static func trimmedBody(_ b: UnsafeBufferPointer<UInt8>) -> String? {
+        func isSpace(_ c: UInt8) -> Bool { c == 0x20 || (c >= 0x09 && c <= 0x0D) }
+        var start = 0
+        var end = b.count
+        while start < end, isSpace(b[start]) { start += 1 }
+        if start == end { return "" }
+        while isSpace(b[end - 1]) { end -= 1 }
+        guard b[start] < 0x80, b[end - 1] < 0x80 else { return nil }
+        return String(decoding: UnsafeBufferPointer(rebasing: b[start..<end]), as: UTF8.self)
     }
 
     /// Splits `---\nYAML\n---\nBODY`. The closing fence may also be `...`.

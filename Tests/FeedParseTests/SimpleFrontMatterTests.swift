@@ -1,0 +1,122 @@
+import Foundation
+import Testing
+import FeedModel
+@testable import FeedParse
+
+/// The byte-level front matter reader must agree with Yams on everything it
+/// accepts, and leave the rest to Yams.
+struct SimpleFrontMatterTests {
+    /// What each reader makes of one front matter block (nil: Yams rejected it).
+    private func both(_ yaml: String) -> (simple: [String: FieldValue]?, yams: [String: FieldValue]?) {
+        var copy = yaml
+        let simple = copy.withUTF8 { SimpleFrontMatter.fields($0, firstLine: 2) }
+        let yams = try? FrontMatter.fields(Substring(yaml), firstLine: 2, source: "t.md")
+        return (simple, yams)
+    }
+
+    private func frontMatters(in directory: URL) throws -> [String] {
+        var out: [String] = []
+        guard let walker = FileManager.default.enumerator(at: directory, includingPropertiesForKeys: nil) else { return [] }
+        for case let url as URL in walker where url.pathExtension == "md" {
+            let bytes = try [UInt8](Data(contentsOf: url))
+            guard let text = try? SourceText.decode(bytes, source: url.path) else { continue }
+            var copy = text
+            if let offsets = copy.withUTF8({ MarkdownEntry.splitOffsets($0) }) {
+                out.append(String(decoding: Array(text.utf8)[offsets.yaml], as: UTF8.self))
+            }
+        }
+        return out
+    }
+
+    @Test func agreesWithYamsOnTheSampleAndTheFixtures() throws {
+        let here = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        let sample = here.appendingPathComponent("../../Config/sample").standardized
+        let texts = try frontMatters(in: sample) + frontMatters(in: here.appendingPathComponent("Fixtures"))
+        #expect(texts.count >= 8)
+        var simpleCount = 0
+        for yaml in texts {
+            let (simple, yams) = both(yaml)
+            if let simple {
+                simpleCount += 1
+                #expect(simple == yams, "\(yaml)")
+            }
+        }
+        #expect(simpleCount >= 4)
+    }
+
+    /// Front matter as gen-corpus and people write it, plus every near miss we could think of.
+    @Test func agreesWithYamsOnGeneratedFrontMatter() {
+        let keys = ["title", "Title", "date", "id", "link", "authors", "tags", "venue", "x-y", "a_b", "location", "team", "kind"]
+        let values = [
+            "plain words", "\"Quoted: with colon\"", "'single ''quoted'''", "\"Zoë Müller\"", "Amélie García",
+            "2024-05-01", "2024-05-01T10:00:00Z", "https://example.org/a?b=c#frag", "http://x", "\"1005495\"", "1005495",
+            "a: b", "a:b", "a:", "foo #comment", "foo#bar", "~", "null", "Null", "NULL", "nUll", "''", "\"\"",
+            "\"a\\\"b\"", "\"a\\nb\"", "[a, b]", "[]", "[ ]", "[ a ,b ]", "[a,]", "['x', \"y\"]", "[~, null, Null]",
+            "[a: b]", "[a b, c d]", "[\"US, WA\", x]", "[a, [b]]", "[a, {b: c}]", "[a", "[a] b", "[a]  ",
+            "-5", "- x", "? x", ": x", "&anchor x", "*alias", "!tag x", "!!str x", "|", ">", "%x", "@x", "`x",
+            "yes", "on", "1.5", "0x10", "a\u{A0}b", "a\u{85}b", "a\u{2028}b", "\u{FEFF}x", "trailing   ",
+            "a [b] c", "a, b", "{a: b}", "\"unterminated", "'x' y", "\"x\"  ", "a\tb", "\"a\tb\"", "O'Brien",
+            "a \"b\" c", "x---", "...", "---", "a\u{7F}b", "\"it's\"", "'say \"hi\"'", "\"#not a comment\"",
+        ]
+        let blockLists = [
+            "\n  - a\n  - \"b\"", "\n- a\n- b", "\n  - a\n    - b", "\n  - a\n\n  - b", "\n  - - a", "\n  -",
+            "\n  - [a]", "\n  - a\n    continued", "\n  - \"Zoë\"\n  - 'x'", "\n  - ~\n  - null", "\n  - a: b",
+            "\n    - deep\n    - deeper", "\n  - a #c", "\n  a: b", "\n  - \"q\" x", "",
+        ]
+        var rng = SplitMix(seed: 42)
+        var simpleCount = 0
+        let total = 4000
+        for _ in 0..<total {
+            var lines: [String] = []
+            for _ in 0..<(1 + rng.next(6)) {
+                let key = keys[rng.next(keys.count)]
+                switch rng.next(10) {
+                case 0: lines.append(key + ":" + blockLists[rng.next(blockLists.count)])
+                case 1: lines.append("")
+                case 2: lines.append(["# a comment", "  indented: x", "- stray", "key : spaced", "key:nospace", "  continued"][rng.next(6)])
+                default: lines.append(key + ": " + values[rng.next(values.count)])
+                }
+            }
+            let yaml = lines.joined(separator: "\n") + "\n"
+            let (simple, yams) = both(yaml)
+            if let simple {
+                simpleCount += 1
+                #expect(simple == yams, "\(yaml)")
+            }
+        }
+        // Sanity: the fast path is really exercised.
+        #expect(simpleCount > total / 10)
+    }
+
+    @Test func aTypicalEntryTakesTheFastPath() {
+        let yaml = """
+        kind: publication
+        title: "Terdis are Saloxanban"
+        date: 2015-01-01T08:30:14Z
+        id: pub-0000258
+        tags: [forecasting, graphs]
+        link: https://www.example.org/research/publications/terdis-258
+        authors:
+          - "Marta Li"
+          - "Amélie Tanaka"
+
+        """
+        let (simple, yams) = both(yaml)
+        #expect(simple != nil)
+        #expect(simple == yams)
+    }
+}
+
+/// A small seeded generator, so failures reproduce.
+private struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next(_ bound: Int) -> Int {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        z ^= z >> 31
+        return Int(z % UInt64(bound))
+    }
+}
