@@ -95,27 +95,53 @@ public struct Location: Sendable, Codable, Equatable, CustomStringConvertible {
 struct CanonicalWriter {
     private(set) var bytes: [UInt8] = []
 
+    init() { bytes.reserveCapacity(4096) }
+
     mutating func field(_ name: String, _ value: String) {
         var value = value
-        let collapsed: [UInt8] = value.withUTF8 { utf8 in
-            var out = [UInt8]()
-            out.reserveCapacity(utf8.count)
-            var pendingSpace = false
-            for byte in utf8 {
-                switch byte {
-                case 0x20, 0x09, 0x0A, 0x0D, 0x0C, 0x0B:
-                    pendingSpace = !out.isEmpty
-                default:
-                    if pendingSpace { out.append(0x20); pendingSpace = false }
-                    out.append(byte)
+        value.withUTF8 { utf8 in
+            // Two passes over the value: the collapsed length goes first.
+            let count = Self.collapsedCount(utf8)
+            bytes.append(contentsOf: name.utf8)
+            bytes.append(0)
+            bytes.append(contentsOf: String(count).utf8)
+            bytes.append(0)
+            guard count > 0 else { return }
+            let start = bytes.count
+            bytes.append(contentsOf: repeatElement(0, count: count))
+            bytes.withUnsafeMutableBufferPointer { out in
+                var o = start
+                var pendingSpace = false
+                for byte in utf8 {
+                    if Self.isSpace(byte) {
+                        pendingSpace = o > start
+                    } else {
+                        if pendingSpace { out[o] = 0x20; o += 1; pendingSpace = false }
+                        out[o] = byte
+                        o += 1
+                    }
                 }
             }
-            return out
         }
-        bytes.append(contentsOf: name.utf8)
-        bytes.append(0)
-        bytes.append(contentsOf: String(collapsed.count).utf8)
-        bytes.append(0)
-        bytes.append(contentsOf: collapsed)
+    }
+
+    @inline(__always)
+    private static func isSpace(_ byte: UInt8) -> Bool {
+        byte == 0x20 || (byte >= 0x09 && byte <= 0x0D)
+    }
+
+    /// Bytes of the value with each whitespace run between words turned into one space, ends dropped.
+    private static func collapsedCount(_ utf8: UnsafeBufferPointer<UInt8>) -> Int {
+        var count = 0
+        var pendingSpace = false
+        for byte in utf8 {
+            if isSpace(byte) {
+                pendingSpace = count > 0
+            } else {
+                if pendingSpace { count += 1; pendingSpace = false }
+                count += 1
+            }
+        }
+        return count
     }
 }

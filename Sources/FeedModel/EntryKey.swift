@@ -11,6 +11,11 @@ public struct EntryKey: RawRepresentable, Hashable, Comparable, Sendable, Codabl
     /// Builds a key from arbitrary text: whitespace and characters that are
     /// not safe in a URI become `-`, runs collapse, ends are trimmed.
     public init(sanitizing text: String) {
+        var text = text
+        if let ascii = text.withUTF8({ Self.sanitizeASCII($0) }) {
+            rawValue = ascii
+            return
+        }
         var out = ""
         out.reserveCapacity(text.utf8.count)
         var lastDash = true
@@ -34,6 +39,31 @@ public struct EntryKey: RawRepresentable, Hashable, Comparable, Sendable, Codabl
         }
         while out.hasSuffix("-") || out.hasSuffix("/") || out.hasSuffix(".") { out.removeLast() }
         self.rawValue = out
+    }
+
+    /// `init(sanitizing:)` for ASCII text, on bytes; nil when the text is not ASCII.
+    private static func sanitizeASCII(_ b: UnsafeBufferPointer<UInt8>) -> String? {
+        var out = [UInt8]()
+        out.reserveCapacity(b.count)
+        var lastDash = true
+        for c in b {
+            guard c < 0x80 else { return nil }
+            switch c {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                 UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"), UInt8(ascii: "/"), UInt8(ascii: ":"), UInt8(ascii: "@"),
+                 UInt8(ascii: "!"), UInt8(ascii: "$"), UInt8(ascii: "'"), UInt8(ascii: "("), UInt8(ascii: ")"), UInt8(ascii: "*"),
+                 UInt8(ascii: "+"), UInt8(ascii: ","), UInt8(ascii: ";"), UInt8(ascii: "="):
+                out.append(c)
+                lastDash = false
+            default:
+                if !lastDash {
+                    out.append(UInt8(ascii: "-"))
+                    lastDash = true
+                }
+            }
+        }
+        while let last = out.last, last == UInt8(ascii: "-") || last == UInt8(ascii: "/") || last == UInt8(ascii: ".") { out.removeLast() }
+        return String(decoding: out, as: UTF8.self)
     }
 
     public var description: String { rawValue }

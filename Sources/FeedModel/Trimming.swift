@@ -5,6 +5,19 @@ extension StringProtocol {
     /// and was half of a cold scan's time; this finds the ends on Unicode
     /// scalars and copies the middle once.
     public func trimmed() -> String {
+        // Most text starts and ends in ASCII: find the ends on bytes.
+        if let fast = utf8.withContiguousStorageIfAvailable({ b -> String? in
+            func isSpace(_ c: UInt8) -> Bool { c == 0x20 || (c >= 0x09 && c <= 0x0D) }
+            var start = 0
+            var end = b.count
+            while start < end, isSpace(b[start]) { start += 1 }
+            if start == end { return "" }
+            while isSpace(b[end - 1]) { end -= 1 }
+            guard b[start] < 0x80, b[end - 1] < 0x80 else { return nil }
+            return String(decoding: UnsafeBufferPointer(rebasing: b[start..<end]), as: UTF8.self)
+        }), let fast {
+            return fast
+        }
         let scalars = String(self).unicodeScalars
         guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }),
               let last = scalars.lastIndex(where: { !$0.properties.isWhitespace }) else { return "" }

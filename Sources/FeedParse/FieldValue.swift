@@ -151,7 +151,38 @@ struct EntryBuilder {
 }
 
 func collapseWhitespace(_ s: String) -> String {
-    s.split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
+    var s = s
+    if let fast = s.withUTF8({ collapseSimpleWhitespace($0) }) { return fast }
+    return s.split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
+}
+
+/// `collapseWhitespace` on bytes, for text of ASCII and two-byte Latin
+/// letters (U+00C0–U+027F): there every whitespace `Character` is one ASCII
+/// byte (or CR LF) and nothing combines with it. Nil for any other text.
+func collapseSimpleWhitespace(_ b: UnsafeBufferPointer<UInt8>) -> String? {
+    var out = [UInt8]()
+    out.reserveCapacity(b.count)
+    var pendingSpace = false
+    var i = 0
+    while i < b.count {
+        let c = b[i]
+        if c == 0x20 || (c >= 0x09 && c <= 0x0D) {
+            pendingSpace = !out.isEmpty
+            i += 1
+            continue
+        }
+        if pendingSpace { out.append(0x20); pendingSpace = false }
+        if c < 0x80 {
+            out.append(c)
+            i += 1
+        } else {
+            guard c >= 0xC3, c <= 0xC9, i + 1 < b.count else { return nil }
+            out.append(c)
+            out.append(b[i + 1])
+            i += 2
+        }
+    }
+    return String(decoding: out, as: UTF8.self)
 }
 
 func quoted(_ s: String) -> String {
