@@ -97,51 +97,67 @@ struct CanonicalWriter {
 
     init() { bytes.reserveCapacity(4096) }
 
+    /// Room left for the decimal length and its NUL before the value is known.
+    private static let lengthRoom = 24
+
     mutating func field(_ name: String, _ value: String) {
         var value = value
+        bytes.append(contentsOf: name.utf8)
+        bytes.append(0)
         value.withUTF8 { utf8 in
-            // Two passes over the value: the collapsed length goes first.
-            let count = Self.collapsedCount(utf8)
-            bytes.append(contentsOf: name.utf8)
-            bytes.append(0)
-            bytes.append(contentsOf: String(count).utf8)
-            bytes.append(0)
-            guard count > 0 else { return }
+            // The value is collapsed into place after a gap, then moved up
+            // behind its length: one pass over the text.
             let start = bytes.count
-            bytes.append(contentsOf: repeatElement(0, count: count))
+            let valueStart = start + Self.lengthRoom
+            bytes.append(contentsOf: repeatElement(0, count: Self.lengthRoom + utf8.count + 8))
+            let count = bytes.withUnsafeMutableBufferPointer { out in
+                Self.collapse(utf8, into: out.baseAddress! + valueStart)
+            }
+            let length = Array(String(count).utf8) + [0]
             bytes.withUnsafeMutableBufferPointer { out in
-                var o = start
-                var pendingSpace = false
-                for byte in utf8 {
-                    if Self.isSpace(byte) {
-                        pendingSpace = o > start
-                    } else {
-                        if pendingSpace { out[o] = 0x20; o += 1; pendingSpace = false }
-                        out[o] = byte
-                        o += 1
-                    }
+                let base = out.baseAddress!
+                for (k, b) in length.enumerated() { base[start + k] = b }
+                (base + start + length.count).update(from: base + valueStart, count: count)
+            }
+            bytes.removeLast(bytes.count - (start + length.count + count))
+        }
+    }
+
+    /// Writes the value with each whitespace run between words turned into
+    /// one space and the ends dropped; returns the count written. May store
+    /// up to 8 bytes past the result (the caller leaves room).
+    private static func collapse(_ utf8: UnsafeBufferPointer<UInt8>, into out: UnsafeMutablePointer<UInt8>) -> Int {
+        guard let src = utf8.baseAddress else { return 0 }
+        let n = utf8.count
+        var i = 0
+        var o = 0
+        var pendingSpace = false
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        while i < n {
+            if i + 8 <= n {
+                // Eight bytes at a time while none is below 0x21 (whitespace is).
+                let x = UInt64(littleEndian: UnsafeRawPointer(src + i).loadUnaligned(as: UInt64.self))
+                let low = (x &- ones &* 0x21) & ~x & highs
+                let run = low == 0 ? 8 : low.trailingZeroBitCount / 8
+                if run > 0 {
+                    if pendingSpace { out[o] = 0x20; o += 1; pendingSpace = false }
+                    UnsafeMutableRawPointer(out + o).storeBytes(of: x.littleEndian, as: UInt64.self)
+                    o += run
+                    i += run
+                    continue
                 }
             }
-        }
-    }
-
-    @inline(__always)
-    private static func isSpace(_ byte: UInt8) -> Bool {
-        byte == 0x20 || (byte >= 0x09 && byte <= 0x0D)
-    }
-
-    /// Bytes of the value with each whitespace run between words turned into one space, ends dropped.
-    private static func collapsedCount(_ utf8: UnsafeBufferPointer<UInt8>) -> Int {
-        var count = 0
-        var pendingSpace = false
-        for byte in utf8 {
-            if isSpace(byte) {
-                pendingSpace = count > 0
+            let byte = src[i]
+            if byte == 0x20 || (byte >= 0x09 && byte <= 0x0D) {
+                pendingSpace = o > 0
             } else {
-                if pendingSpace { count += 1; pendingSpace = false }
-                count += 1
+                if pendingSpace { out[o] = 0x20; o += 1; pendingSpace = false }
+                out[o] = byte
+                o += 1
             }
+            i += 1
         }
-        return count
+        return o
     }
 }
