@@ -208,7 +208,9 @@ public final class Pipeline {
         }
         let result = Diff.diff(known: known.mapValues(KnownEntry.init), current: records, touched: touched)
 
-        let byKey = Dictionary(records.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
+        // Only listing items carry sketches; without any, the lookup below is always nil.
+        let byKey = records.contains(where: { $0.sketch != nil })
+            ? Dictionary(records.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a }) : [:]
         for record in result.upserts {
             let old = known[record.key]
             let isNews = result.changed.contains(record.key)

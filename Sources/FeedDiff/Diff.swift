@@ -55,23 +55,27 @@ public enum Diff {
         var result = DiffResult()
 
         // One entry per key: the smallest source path wins, the rest is a conflict.
-        var winners: [EntryKey: EntryRecord] = [:]
-        for entry in current {
-            if let other = winners[entry.key] {
+        // Winners are indices into `current`, so they can be visited in input order.
+        var winners: [EntryKey: Int] = [:]
+        winners.reserveCapacity(current.count)
+        for (index, entry) in current.enumerated() {
+            if let otherIndex = winners[entry.key] {
+                let other = current[otherIndex]
                 if other.source == entry.source {
                     // Same key twice in one file: keep the first, report it once.
                     result.conflicts.append(KeyConflict(key: entry.key, winner: other.source, loser: entry.source))
                     continue
                 }
-                let (win, lose) = other.source < entry.source ? (other, entry) : (entry, other)
+                let (win, lose) = other.source < entry.source ? (otherIndex, index) : (index, otherIndex)
                 winners[entry.key] = win
-                result.conflicts.append(KeyConflict(key: entry.key, winner: win.source, loser: lose.source))
+                result.conflicts.append(KeyConflict(key: entry.key, winner: current[win].source, loser: current[lose].source))
             } else {
-                winners[entry.key] = entry
+                winners[entry.key] = index
             }
         }
         // A key still owned by a file that was not re-read keeps its owner unless this one sorts first.
-        for (key, entry) in winners {
+        for (key, index) in winners {
+            let entry = current[index]
             guard let old = known[key], !old.isRemoved, old.source != entry.source, !touched.contains(old.source) else { continue }
             if old.source < entry.source {
                 winners[key] = nil
@@ -81,7 +85,11 @@ public enum Diff {
             }
         }
 
-        for entry in winners.values {
+        // In input order: callers pass entries sorted by source, so the
+        // events below come out (nearly) sorted already.
+        var upserts: [Int] = []
+        for index in winners.values.sorted() {
+            let entry = current[index]
             let fingerprint = entry.fingerprint
             let event = { (change: Event.Change) in
                 Event(change: change, key: entry.key, kind: entry.kind, title: entry.title, source: entry.source)
@@ -91,24 +99,31 @@ public enum Diff {
                     // Reappearing with other content is news again; an edit is an update.
                     result.events.append(event(old.isRemoved ? .new : .updated))
                     result.changed.insert(entry.key)
-                    result.upserts.append(entry)
+                    upserts.append(index)
                 } else if old.isRemoved || old.source != entry.source || old.title != entry.title {
-                    result.upserts.append(entry)
+                    upserts.append(index)
                 }
             } else {
                 result.events.append(event(.new))
                 result.changed.insert(entry.key)
-                result.upserts.append(entry)
+                upserts.append(index)
             }
         }
+        // Keys are unique among winners: sorting indices gives the same order as sorting the entries.
+        upserts.sort { current[$0].key < current[$1].key }
+        result.upserts = upserts.map { current[$0] }
 
         for old in known.values where !old.isRemoved && touched.contains(old.source) && winners[old.key] == nil {
             result.removals.append(old)
             result.events.append(Event(change: .removed, key: old.key, kind: old.kind, title: old.title, source: old.source))
         }
 
-        result.events.sort { ($0.source, $0.key.rawValue, $0.change.rawValue) < ($1.source, $1.key.rawValue, $1.change.rawValue) }
-        result.upserts.sort { $0.key < $1.key }
+        // (source, key, change), spelled out to avoid building tuples of strings per comparison.
+        result.events.sort { a, b in
+            if a.source != b.source { return a.source < b.source }
+            if a.key.rawValue != b.key.rawValue { return a.key.rawValue < b.key.rawValue }
+            return a.change.rawValue < b.change.rawValue
+        }
         result.removals.sort { $0.key < $1.key }
         result.conflicts.sort { ($0.key.rawValue, $0.loser) < ($1.key.rawValue, $1.loser) }
         return result
