@@ -173,6 +173,7 @@ public final class Pipeline {
 
         // Files that vanished, or turned out gone when opened, are deletions.
         var touched = Set(deleted)
+        touched.reserveCapacity(deleted.count + parsed.count)
         var records: [EntryRecord] = []
         var fileUpdates: [FileRecord] = []
         var newProblems: [Rejection] = []
@@ -195,11 +196,11 @@ public final class Pipeline {
             }
         }
 
-        var keys = Set(records.map(\.key))
         let known: [EntryKey: StoredEntry]
         if touched.count > 2000 {
             known = try store.allEntries()
         } else {
+            var keys = Set(records.map(\.key))
             var k = try store.entries(keys: keys)
             for source in touched {
                 for e in try store.entries(source: source) { k[e.key] = e; keys.insert(e.key) }
@@ -211,25 +212,33 @@ public final class Pipeline {
         // Only listing items carry sketches; without any, the lookup below is always nil.
         let byKey = records.contains(where: { $0.sketch != nil })
             ? Dictionary(records.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a }) : [:]
-        for record in result.upserts {
-            let old = known[record.key]
-            let isNews = result.changed.contains(record.key)
-            let reborn = old?.removedAt != nil && isNews
-            let firstSeen = (reborn ? nil : old?.firstSeen) ?? now
-            let lastChanged = isNews ? now : (old?.lastChanged ?? now)
-            let published = record.published ?? firstSeen
-            let updated = record.updated ?? (record.published ?? lastChanged)
-            if old == nil || isNews { try store.setFacets(key: record.key, record.facets, replacing: old != nil) }
-            try store.put(entry: StoredEntry(key: record.key, kind: record.kind, source: record.source, title: record.title,
-                                             fingerprint: record.fingerprint, published: published, updated: max(updated, published),
-                                             firstSeen: firstSeen, lastChanged: lastChanged, removedAt: nil,
-                                             sketch: byKey[record.key]?.sketch))
+        func writeRows() throws {
+            for record in result.upserts {
+                let old = known[record.key]
+                let isNews = result.changed.contains(record.key)
+                let reborn = old?.removedAt != nil && isNews
+                let firstSeen = (reborn ? nil : old?.firstSeen) ?? now
+                let lastChanged = isNews ? now : (old?.lastChanged ?? now)
+                let published = record.published ?? firstSeen
+                let updated = record.updated ?? (record.published ?? lastChanged)
+                if old == nil || isNews { try store.setFacets(key: record.key, record.facets, replacing: old != nil) }
+                try store.put(entry: StoredEntry(key: record.key, kind: record.kind, source: record.source, title: record.title,
+                                                 fingerprint: record.fingerprint, published: published, updated: max(updated, published),
+                                                 firstSeen: firstSeen, lastChanged: lastChanged, removedAt: nil,
+                                                 sketch: byKey[record.key]?.sketch))
+            }
+            for removal in result.removals {
+                try store.markRemoved(key: removal.key, at: now)
+            }
+            for file in fileUpdates { try store.put(file: file) }
+            for path in deleted { try store.deleteFile(path: path) }
         }
-        for removal in result.removals {
-            try store.markRemoved(key: removal.key, at: now)
+        // Many rows at once (a first run, a large import): let the store load them in bulk.
+        if result.upserts.count + fileUpdates.count > 1000 {
+            try store.bulkLoad(writeRows)
+        } else {
+            try writeRows()
         }
-        for file in fileUpdates { try store.put(file: file) }
-        for path in deleted { try store.deleteFile(path: path) }
 
         // Render every feed from the state as it now stands (see Publishing.swift).
         report.feeds = try publish(dryRun: options.dryRun)
@@ -282,13 +291,17 @@ public final class Pipeline {
         let progress = Progress(total: paths.count, logger: logger)
         let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, paths.count))
         let next = AtomicCounter()
+        let rootFD = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        defer { if rootFD >= 0 { close(rootFD) } }
         DispatchQueue.concurrentPerform(iterations: workers) { _ in
             while true {
                 let i = next.increment()
                 if i >= paths.count { return }
                 let path = paths[i]
                 let outcome: ParseResult
-                switch SourceReader.read(root: root, relative: path, maxSize: maxSize) {
+                let read = rootFD >= 0 ? SourceReader.read(rootFD: rootFD, relative: path, maxSize: maxSize)
+                    : SourceReader.read(root: root, relative: path, maxSize: maxSize)
+                switch read {
                 case .gone: outcome = .gone
                 case let .rejected(r): outcome = .rejected(r, SourceScanner.stamp(root: root, relative: path))
                 case let .bytes(bytes, stamp):

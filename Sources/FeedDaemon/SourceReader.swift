@@ -15,7 +15,16 @@ enum SourceReader {
     }
 
     static func read(root: String, relative: String, maxSize: Int) -> Outcome {
-        let fd = open(root + "/" + relative, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY)
+        read(at: AT_FDCWD, path: root + "/" + relative, relative: relative, maxSize: maxSize)
+    }
+
+    /// Reads `relative` below an open directory: no walk of the root's path per file.
+    static func read(rootFD: Int32, relative: String, maxSize: Int) -> Outcome {
+        read(at: rootFD, path: relative, relative: relative, maxSize: maxSize)
+    }
+
+    private static func read(at directory: Int32, path: String, relative: String, maxSize: Int) -> Outcome {
+        let fd = openat(directory, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY)
         guard fd >= 0 else {
             let code = errno
             if code == ENOENT || code == ENOTDIR { return .gone }

@@ -49,6 +49,14 @@ public enum SourceText {
         var i = start
         let n = b.count
         while i < n {
+            // Eight printable ASCII bytes at a time: nothing to check or count.
+            if i + 8 <= n, let base = b.baseAddress {
+                let x = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
+                if ((x &- 0x2020_2020_2020_2020) | x) & 0x8080_8080_8080_8080 == 0 {
+                    i += 8
+                    continue
+                }
+            }
             let c = b[i]
             if c < 0x80 {
                 if c < 0x20 {

@@ -89,7 +89,9 @@ final class Statement {
             switch value {
             case .null: rc = sqlite3_bind_null(stmt, index)
             case let .int(v): rc = sqlite3_bind_int64(stmt, index, v)
-            case let .text(v): rc = sqlite3_bind_text(stmt, index, v, -1, feedd_sqlite_transient())
+            case let .text(v):
+                // withCString reads a native string in place (an implicit conversion copies it).
+                rc = v.withCString { sqlite3_bind_text(stmt, index, $0, -1, feedd_sqlite_transient()) }
             case let .blob(v):
                 rc = v.withUnsafeBytes { sqlite3_bind_blob(stmt, index, $0.baseAddress, Int32($0.count), feedd_sqlite_transient()) }
             }

@@ -36,6 +36,29 @@ struct StateStoreTests {
         #expect(try store.integrityCheck() == "ok")
     }
 
+    @Test func aBulkLoadGivesTheSameRowsAndIndexes() throws {
+        let store = try StateStore(directory: Self.tempDir())
+        // First into an empty state (indexes rebuilt), then into a filled one (kept).
+        for round in 0..<2 {
+            try store.transaction {
+                try store.bulkLoad {
+                    for i in 0..<100 { try store.put(entry: Self.stored(String(format: "r\(round)-%03d", i), day: Int64(i))) }
+                }
+            }
+        }
+        #expect(try store.allEntries().count == 200)
+        #expect(try store.newest(kind: .publication, limit: 2).map(\.key.rawValue) == ["r0-099", "r1-099"])
+        #expect(try store.entries(source: "r1-007.md").map(\.key.rawValue) == ["r1-007"])
+        #expect(try store.integrityCheck() == "ok")
+        // A rolled-back bulk load leaves the indexes in place (`newest` names one with INDEXED BY).
+        let fresh = try StateStore(directory: Self.tempDir())
+        struct Boom: Error {}
+        #expect(throws: Boom.self) {
+            try fresh.transaction { try fresh.bulkLoad { () throws -> Void in throw Boom() } }
+        }
+        #expect(try fresh.newest(kind: .publication, limit: 1).isEmpty)
+    }
+
     @Test func aFailedTransactionLeavesNoTrace() throws {
         let store = try StateStore(directory: Self.tempDir())
         struct Boom: Error {}
