@@ -97,22 +97,38 @@ public final class Pipeline {
         switch scope {
         case .full:
             removeStaleTempFiles()
-            let previousFiles: [String: FileRecord]
-            do { previousFiles = try store.files() } catch { throw .state(error.description) }
-            report.firstRun = previousFiles.isEmpty
-
             let snapshot: SourceSnapshot
             do { snapshot = try SourceScanner.scan(root: settings.source) } catch { throw .source(error.description) }
             report.filesScanned = snapshot.files.count
             scanProblems = snapshot.problems
-            for (path, stamp) in snapshot.files {
-                if let old = previousFiles[path], old.stamp == stamp {
-                    unchangedProblems += old.problems
-                } else {
-                    changed.append(path)
+            // One pass over the state's files, one lookup each: no second table of 100,000 records.
+            var known = 0
+            var matched = 0
+            do {
+                try store.forEachFile { old in
+                    known += 1
+                    guard let stamp = snapshot.files[old.path] else {
+                        deleted.append(old.path)
+                        return
+                    }
+                    matched += 1
+                    if old.stamp == stamp {
+                        unchangedProblems += old.problems
+                    } else {
+                        changed.append(old.path)
+                    }
                 }
+                if matched < snapshot.files.count {
+                    // New files: whatever the state does not list.
+                    var listed = Set<String>()
+                    listed.reserveCapacity(known)
+                    if known > 0 { try store.forEachFile { listed.insert($0.path) } }
+                    for path in snapshot.files.keys where !listed.contains(path) { changed.append(path) }
+                }
+            } catch {
+                throw .state(error.description)
             }
-            deleted = previousFiles.keys.filter { snapshot.files[$0] == nil }
+            report.firstRun = known == 0
         case let .paths(changedPaths, removedPaths):
             do {
                 var gone = Set<String>()

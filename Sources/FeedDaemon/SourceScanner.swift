@@ -30,15 +30,41 @@ public enum SourceScanner {
 
     /// Whether a file name is one feedd parses (by extension, not hidden, not an editor temp file).
     public static func isCandidate(name: String) -> Bool {
+        var name = name
+        if let ascii = name.withUTF8({ isCandidateASCII($0) }) { return ascii }
         guard !name.hasPrefix("."), !name.hasPrefix("#"), !name.hasSuffix("~") else { return false }
         guard let dot = name.lastIndex(of: "."), dot != name.startIndex else { return false }
         return extensions.contains(name[name.index(after: dot)...].lowercased())
+    }
+
+    /// `isCandidate` on the bytes of an ASCII name (where bytes are
+    /// Characters); nil for other names.
+    private static func isCandidateASCII(_ b: UnsafeBufferPointer<UInt8>) -> Bool? {
+        guard let first = b.first, let last = b.last else { return false }
+        var dot = -1
+        for (i, c) in b.enumerated() {
+            guard c < 0x80 else { return nil }
+            if c == UInt8(ascii: ".") { dot = i }
+        }
+        guard first != UInt8(ascii: "."), first != UInt8(ascii: "#"), last != UInt8(ascii: "~"), dot > 0 else { return false }
+        let ext = UnsafeBufferPointer(rebasing: b[(dot + 1)...])
+        func isExt(_ e: StaticString) -> Bool {
+            guard ext.count == e.utf8CodeUnitCount else { return false }
+            for i in 0..<ext.count {
+                var c = ext[i]
+                if c >= 0x41 && c <= 0x5A { c += 0x20 }
+                if c != e.utf8Start[i] { return false }
+            }
+            return true
+        }
+        return isExt("md") || isExt("markdown") || isExt("json") || isExt("txt")
     }
 
     public static func scan(root: String, maxDepth: Int = 64) throws(MissingRoot) -> SourceSnapshot {
         let fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard fd >= 0 else { throw MissingRoot(path: root, code: errno) }
         var snapshot = SourceSnapshot()
+        snapshot.files.reserveCapacity(1024)
         walk(fd: fd, relative: "", depth: 0, maxDepth: maxDepth, into: &snapshot)
         return snapshot
     }
@@ -71,11 +97,12 @@ public enum SourceScanner {
                 continue
             }
             if type != DT_REG && type != DT_UNKNOWN { continue }
-            guard isCandidate(name: name) || type == DT_UNKNOWN else { continue }
+            let candidate = isCandidate(name: name)
+            guard candidate || type == DT_UNKNOWN else { continue }
             var st = stat()
             guard fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 else { continue }
             switch st.st_mode & S_IFMT {
-            case S_IFREG where isCandidate(name: name):
+            case S_IFREG where candidate:
                 snapshot.files[relative.isEmpty ? name : relative + "/" + name] = FileStamp(st)
             case S_IFDIR:
                 subdirectories.append(name)

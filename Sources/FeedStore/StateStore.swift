@@ -225,6 +225,16 @@ public final class StateStore {
         return out
     }
 
+    /// Calls `body` with every file record, without collecting them.
+    public func forEachFile(_ body: (FileRecord) -> Void) throws(StoreError) {
+        try statement("SELECT path, size, mtime_ns, ctime_ns, inode, problems FROM files").bind().forEach { row in
+            let path = row.text(0)
+            let stamp = FileStamp(size: row.int(1), mtimeNanoseconds: row.int(2), ctimeNanoseconds: row.int(3),
+                                  inode: UInt64(bitPattern: row.int(4)))
+            body(FileRecord(path: path, stamp: stamp, problems: row.isNull(5) ? [] : decodeProblems(row.text(5), path: path)))
+        }
+    }
+
     /// One file's record, or nil when feedd has not seen it.
     public func file(path: String) throws(StoreError) -> FileRecord? {
         var out: FileRecord?
