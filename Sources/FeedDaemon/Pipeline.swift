@@ -156,12 +156,12 @@ public final class Pipeline {
         if report.firstRun && !changed.isEmpty {
             logger.info("first run on this state directory: every entry found is announced as new", metadata: ["event": "first-run"])
         }
-        let parsed = parseAll(changed)
+        var parsed = parseAll(changed)
         report.filesParsed = parsed.count
 
         do {
             report = try store.transaction { () throws -> RunReport in
-                try self.apply(parsed: parsed, deleted: deleted, unchangedProblems: options.repeatKnownProblems ? unchangedProblems : [],
+                try self.apply(parsed: &parsed, deleted: deleted, unchangedProblems: options.repeatKnownProblems ? unchangedProblems : [],
                                scanProblems: scanProblems, options: options, report: report)
             }
         } catch let rollback as DryRunRollback {
@@ -182,7 +182,7 @@ public final class Pipeline {
     /// Raised inside the transaction to roll back a dry run after everything was computed.
     private struct DryRunRollback: Error { var report: RunReport }
 
-    private func apply(parsed: [ParsedOutcome], deleted: [String], unchangedProblems: [Rejection],
+    private func apply(parsed: inout [ParsedOutcome], deleted: [String], unchangedProblems: [Rejection],
                        scanProblems: [Rejection], options: Options, report initial: RunReport) throws -> RunReport {
         var report = initial
         let now = clock()
@@ -211,6 +211,8 @@ public final class Pipeline {
                 if let stamp { fileUpdates.append(FileRecord(path: outcome.path, stamp: stamp, problems: [rejection])) }
             }
         }
+        // Everything needed was copied out: free the per-file arrays before the diff builds its own.
+        parsed = []
 
         let known: [EntryKey: StoredEntry]
         if touched.count > 2000 {

@@ -195,14 +195,14 @@ public final class StateStore {
     /// When the state holds no entries yet (a first run), the secondary
     /// indexes are dropped first and built once from the finished table,
     /// which is several times faster than updating them row by row; SQLite
-    /// gets a larger page cache for the duration. The result is the same
+    /// gets an 8 MB page cache for the duration (more saved no time). The result is the same
     /// database either way.
     public func bulkLoad<R>(_ body: () throws -> R) throws -> R {
         var empty = false
         try statement("SELECT NOT EXISTS (SELECT 1 FROM entries)").bind().forEach { empty = $0.int(0) != 0 }
         var cacheSize: Int64 = -2000
         try db.prepare("PRAGMA cache_size").forEach { cacheSize = $0.int(0) }
-        try db.execute("PRAGMA cache_size=-32768")
+        try db.execute("PRAGMA cache_size=-8192")
         defer { try? db.execute("PRAGMA cache_size=\(cacheSize)") }
         guard empty else { return try body() }
         try db.execute("DROP INDEX IF EXISTS entries_by_feed; DROP INDEX IF EXISTS entries_by_source; DROP INDEX IF EXISTS facets_by_key;")
