@@ -48,19 +48,20 @@ public struct Entry: Sendable, Codable, Equatable {
     /// collapsed, so reformatting is not an edit. Source path and line are not
     /// part of it: moving a file is not an edit either.
     public var fingerprint: Fingerprint {
-        var canon = CanonicalWriter()
-        canon.field("kind", kind.rawValue)
-        canon.field("title", title)
-        canon.field("published", published.map { String($0.seconds) } ?? "")
-        canon.field("updated", updated.map { String($0.seconds) } ?? "")
-        canon.field("link", link ?? "")
-        canon.field("authors", authors.joined(separator: "\u{1F}"))
-        canon.field("venue", venue ?? "")
-        canon.field("location", location?.description ?? "")
-        canon.field("team", team ?? "")
-        canon.field("tags", tags.joined(separator: "\u{1F}"))
-        canon.field("body", body)
-        return Fingerprint(of: canon.bytes)
+        let fields: [(String, String)] = [
+            ("kind", kind.rawValue),
+            ("title", title),
+            ("published", published.map { String($0.seconds) } ?? ""),
+            ("updated", updated.map { String($0.seconds) } ?? ""),
+            ("link", link ?? ""),
+            ("authors", authors.joined(separator: "\u{1F}")),
+            ("venue", venue ?? ""),
+            ("location", location?.description ?? ""),
+            ("team", team ?? ""),
+            ("tags", tags.joined(separator: "\u{1F}")),
+            ("body", body),
+        ]
+        return Fingerprint(of: CanonicalWriter.bytes(fields))
     }
 }
 
@@ -91,35 +92,51 @@ public struct Location: Sendable, Codable, Equatable, CustomStringConvertible {
 }
 
 /// Collapses whitespace runs and length-prefixes fields so that no two
-/// different entries share canonical bytes.
-struct CanonicalWriter {
-    private(set) var bytes: [UInt8] = []
-
-    init() { bytes.reserveCapacity(4096) }
-
+/// different entries share canonical bytes: for each field its name, NUL,
+/// the collapsed value's length in decimal, NUL, the collapsed value.
+enum CanonicalWriter {
     /// Room left for the decimal length and its NUL before the value is known.
     private static let lengthRoom = 24
 
-    mutating func field(_ name: String, _ value: String) {
-        var value = value
-        bytes.append(contentsOf: name.utf8)
-        bytes.append(0)
-        value.withUTF8 { utf8 in
-            // The value is collapsed into place after a gap, then moved up
-            // behind its length: one pass over the text.
-            let start = bytes.count
-            let valueStart = start + Self.lengthRoom
-            bytes.append(contentsOf: repeatElement(0, count: Self.lengthRoom + utf8.count + 8))
-            let count = bytes.withUnsafeMutableBufferPointer { out in
-                Self.collapse(utf8, into: out.baseAddress! + valueStart)
+    /// The canonical bytes of `fields`, written into one buffer sized up front.
+    static func bytes(_ fields: [(String, String)]) -> [UInt8] {
+        var capacity = 0
+        for (name, value) in fields { capacity += name.utf8.count + 1 + lengthRoom + value.utf8.count + 8 }
+        return [UInt8](unsafeUninitializedCapacity: capacity) { buffer, count in
+            guard let base = buffer.baseAddress else { count = 0; return }
+            var o = 0
+            for (name, value) in fields {
+                var name = name
+                var value = value
+                name.withUTF8 { n in
+                    if let src = n.baseAddress { (base + o).initialize(from: src, count: n.count) }
+                    o += n.count
+                }
+                base[o] = 0
+                o += 1
+                value.withUTF8 { utf8 in
+                    // The value is collapsed into place after a gap, then moved up behind its length.
+                    let valueStart = o + lengthRoom
+                    let collapsed = collapse(utf8, into: base + valueStart)
+                    var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
+                    let digitCount = withUnsafeMutableBytes(of: &digits) { d -> Int in
+                        var v = collapsed
+                        var k = 0
+                        repeat {
+                            d[k] = UInt8(ascii: "0") + UInt8(v % 10)
+                            v /= 10
+                            k += 1
+                        } while v > 0
+                        for i in 0..<k { base[o + i] = d[k - 1 - i] }
+                        return k
+                    }
+                    base[o + digitCount] = 0
+                    o += digitCount + 1
+                    memmove(base + o, base + valueStart, collapsed)  // the regions may overlap
+                    o += collapsed
+                }
             }
-            let length = Array(String(count).utf8) + [0]
-            bytes.withUnsafeMutableBufferPointer { out in
-                let base = out.baseAddress!
-                for (k, b) in length.enumerated() { base[start + k] = b }
-                (base + start + length.count).update(from: base + valueStart, count: count)
-            }
-            bytes.removeLast(bytes.count - (start + length.count + count))
+            count = o
         }
     }
 
