@@ -141,40 +141,21 @@ enum CanonicalWriter {
     }
 
     /// Writes the value with each whitespace run between words turned into
-    /// one space and the ends dropped; returns the count written. May store
-    /// up to 8 bytes past the result (the caller leaves room).
+    /// one space and the ends dropped; returns the count written.
+    ///
+    /// Branch-free per byte: every whitespace byte is written as a space,
+    /// but the output only advances past the first of a run. Word lengths
+    /// in prose are random, so a loop that branches on them mispredicts.
     private static func collapse(_ utf8: UnsafeBufferPointer<UInt8>, into out: UnsafeMutablePointer<UInt8>) -> Int {
-        guard let src = utf8.baseAddress else { return 0 }
-        let n = utf8.count
-        var i = 0
         var o = 0
-        var pendingSpace = false
-        let ones: UInt64 = 0x0101_0101_0101_0101
-        let highs: UInt64 = 0x8080_8080_8080_8080
-        while i < n {
-            if i + 8 <= n {
-                // Eight bytes at a time while none is below 0x21 (whitespace is).
-                let x = UInt64(littleEndian: UnsafeRawPointer(src + i).loadUnaligned(as: UInt64.self))
-                let low = (x &- ones &* 0x21) & ~x & highs
-                let run = low == 0 ? 8 : low.trailingZeroBitCount / 8
-                if run > 0 {
-                    if pendingSpace { out[o] = 0x20; o += 1; pendingSpace = false }
-                    UnsafeMutableRawPointer(out + o).storeBytes(of: x.littleEndian, as: UInt64.self)
-                    o += run
-                    i += run
-                    continue
-                }
-            }
-            let byte = src[i]
-            if byte == 0x20 || (byte >= 0x09 && byte <= 0x0D) {
-                pendingSpace = o > 0
-            } else {
-                if pendingSpace { out[o] = 0x20; o += 1; pendingSpace = false }
-                out[o] = byte
-                o += 1
-            }
-            i += 1
+        var previousWasSpace = 1  // leading whitespace is dropped
+        for byte in utf8 {
+            let isSpace = (byte == 0x20) || (byte &- 0x09 <= 4) ? 1 : 0
+            out[o] = isSpace == 1 ? 0x20 : byte
+            o &+= 1 &- (isSpace & previousWasSpace)
+            previousWasSpace = isSpace
         }
+        if previousWasSpace == 1 && o > 0 { o -= 1 }  // and trailing
         return o
     }
 }
