@@ -310,7 +310,7 @@ public final class Pipeline {
         let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, paths.count))
         let next = AtomicCounter()
         let rootFD = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        defer { if rootFD >= 0 { close(rootFD) } }
+        defer { if rootFD >= 0 { Glibc.close(rootFD) } }
         DispatchQueue.concurrentPerform(iterations: workers) { _ in
             while true {
                 let i = next.increment()
