@@ -48,9 +48,11 @@ public enum MarkdownEntry {
     static func splitOffsets(_ b: UnsafeBufferPointer<UInt8>) -> (yaml: Range<Int>, body: Range<Int>)? {
         let n = b.count
         let dash = UInt8(ascii: "-"), dot = UInt8(ascii: "."), lf = UInt8(ascii: "\n")
-        let opens = n >= 3 && b[0] == dash && b[1] == dash && b[2] == dash
-            && (n == 3 || b[3] == lf || (n >= 5 && b[3] == 0x20 && b[4] == lf))
-        guard opens else { return nil }
+        // `---`, then optional blanks, then the end of the line (as `split` accepts).
+        guard n >= 3, b[0] == dash, b[1] == dash, b[2] == dash else { return nil }
+        var i = 3
+        while i < n, b[i] == 0x20 || b[i] == 0x09 { i += 1 }
+        guard i == n || b[i] == lf else { return nil }
         var afterOpen = 0
         while afterOpen < n, b[afterOpen] != lf { afterOpen += 1 }
         afterOpen = min(afterOpen + 1, n)
