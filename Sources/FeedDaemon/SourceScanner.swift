@@ -60,7 +60,12 @@ public enum SourceScanner {
         return isExt("md") || isExt("markdown") || isExt("json") || isExt("txt")
     }
 
-    public static func scan(root: String, maxDepth: Int = 64) throws(MissingRoot) -> SourceSnapshot {
+
+    /// How deep the walk goes. Symbolic links are never followed, so only a
+    /// bind mount can make a loop; 64 levels of real directories must be read.
+    public static let defaultMaxDepth = 128
+
+    public static func scan(root: String, maxDepth: Int = defaultMaxDepth) throws(MissingRoot) -> SourceSnapshot {
         let fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard fd >= 0 else { throw MissingRoot(path: root, code: errno) }
         var snapshot = SourceSnapshot()
@@ -76,6 +81,28 @@ public enum SourceScanner {
         return FileStamp(st)
     }
 
+    /// A directory entry's name, and whether its bytes are UTF-8. Bytes that
+    /// are not are shown as `\xNN`, so the name can be logged and recognised.
+    static func entryName(_ cName: UnsafePointer<CChar>) -> (String, Bool) {
+        if let name = String(validatingCString: cName) { return (name, true) }
+        let bytes = UnsafeRawPointer(cName).assumingMemoryBound(to: UInt8.self)
+        var name = ""
+        var i = 0
+        while bytes[i] != 0 {
+            let start = i
+            var end = i + 1
+            while bytes[end] != 0, bytes[end] & 0xC0 == 0x80 { end += 1 }
+            let chunk = UnsafeBufferPointer(start: bytes + start, count: end - start)
+            if let s = String(validating: chunk, as: UTF8.self) {
+                name += s
+            } else {
+                for b in chunk { name += (b < 0x10 ? "\\x0" : "\\x") + String(b, radix: 16, uppercase: true) }
+            }
+            i = end
+        }
+        return (name, false)
+    }
+
     /// Takes ownership of `fd` (closed by `closedir`).
     private static func walk(fd: Int32, relative: String, depth: Int, maxDepth: Int, into snapshot: inout SourceSnapshot) {
         guard let dir = fdopendir(fd) else {
@@ -87,11 +114,21 @@ public enum SourceScanner {
         let dfd = dirfd(dir)
         var subdirectories: [String] = []
         while let ent = readdir(dir) {
-            let name = withUnsafePointer(to: ent.pointee.d_name) {
-                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+            let (name, isUTF8) = withUnsafePointer(to: ent.pointee.d_name) {
+                $0.withMemoryRebound(to: CChar.self, capacity: 256) { entryName($0) }
             }
             if name.hasPrefix(".") { continue }
             let type = ent.pointee.d_type
+            // A repaired name (U+FFFD for the bad bytes) would not open again: say so instead of losing the file.
+            if !isUTF8 {
+                let path = relative.isEmpty ? name : relative + "/" + name
+                if type == DT_DIR {
+                    snapshot.problems.append(Rejection(source: path, message: "directory name is not valid UTF-8; not read. Rename it (e.g. convmv -f latin1 -t utf8)"))
+                } else if (type == DT_REG || type == DT_UNKNOWN) && isCandidate(name: name) {
+                    snapshot.problems.append(Rejection(source: path, message: "file name is not valid UTF-8; not read. Rename it (e.g. convmv -f latin1 -t utf8)"))
+                }
+                continue
+            }
             if type == DT_DIR {
                 subdirectories.append(name)
                 continue
