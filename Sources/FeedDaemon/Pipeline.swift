@@ -322,6 +322,7 @@ public final class Pipeline {
                 switch read {
                 case .gone: outcome = .gone
                 case let .rejected(r): outcome = .rejected(r, SourceScanner.stamp(root: root, relative: path))
+                case let .unsettled(r): outcome = .rejected(r, nil)  // no stamp: read again next time
                 case let .bytes(bytes, stamp):
                     outcome = .parsed(ScannedFile(SourceFile.parse(bytes: bytes, path: path)), stamp)
                 }
