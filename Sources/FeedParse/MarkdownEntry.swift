@@ -113,10 +113,26 @@ public enum MarkdownEntry {
                 return (text[afterOpen..<lineStart], text[bodyStart...])
             }
             if lineNumber > maxFrontMatterLines {
-                break
+                try oversized(text[lineEnd...], after: lineNumber, source: source)
             }
             lineStart = lineEnd < text.endIndex ? text.index(after: lineEnd) : text.endIndex
             lineNumber += 1
+        }
+        throw Rejection(source: source, line: 1,
+                        message: "unterminated front matter: the `---` on line 1 has no closing `---` line")
+    }
+
+    /// Past the line limit: an oversized block when a closing fence follows, else an unterminated one.
+    private static func oversized(_ rest: Substring, after lineNumber: Int, source: String) throws(Rejection) -> Never {
+        var number = lineNumber
+        for line in rest.split(separator: "\n", omittingEmptySubsequences: false).dropFirst() {
+            number += 1
+            var fence = line
+            while let last = fence.last, last == " " || last == "\t" { fence = fence.dropLast() }
+            if fence == "---" || fence == "..." {
+                throw Rejection(source: source, line: 1,
+                                message: "front matter too long: it closes on line \(number), over the limit of \(maxFrontMatterLines) lines; move long text into the body")
+            }
         }
         throw Rejection(source: source, line: 1,
                         message: "unterminated front matter: the `---` on line 1 has no closing `---` line")
@@ -131,6 +147,7 @@ func stripExtension(_ path: String) -> String {
 /// YAML front matter → fields, through Yams (libyaml).
 enum FrontMatter {
     static func fields(_ yaml: Substring, firstLine: Int, source: String) throws(Rejection) -> [String: FieldValue] {
+        try YAMLScreen.check(yaml, firstLine: firstLine, source: source)
         let node: Node?
         do {
             node = try Yams.compose(yaml: String(yaml), .basic, .default, .utf8)
