@@ -86,7 +86,9 @@ struct EntryBuilder {
 
     private func text(_ value: FieldValue, _ name: String) throws(Rejection) -> String {
         switch value {
-        case let .text(s, _): return s
+        case let .text(s, _):
+            try checkCharacters(s, value, name)
+            return s
         case .null: throw reject(value, "\(name) is empty")
         case .list: throw reject(value, "\(name) must be text, not a list")
         case .table: throw reject(value, "\(name) must be text, not a table")
@@ -105,6 +107,7 @@ struct EntryBuilder {
         switch value {
         case .null: return []
         case let .text(s, _):
+            try checkCharacters(s, value, name)
             // "A. Author, B. Author" is a common shorthand for a list.
             return s.split(separator: ",").map { collapseWhitespace(String($0)) }.filter { !$0.isEmpty }
         case let .list(items, _):
@@ -113,6 +116,7 @@ struct EntryBuilder {
                 guard case let .text(s, _) = item else {
                     throw reject(item, "\(name) must be a list of text")
                 }
+                try checkCharacters(s, item, name)
                 let clean = collapseWhitespace(s)
                 if !clean.isEmpty { out.append(clean) }
             }
@@ -122,14 +126,37 @@ struct EntryBuilder {
         }
     }
 
+    /// The last instant a date may name. Later dates are typos (20204, 2205)
+    /// that feed readers would pin above every other item for centuries.
+    /// A fixed year, not "now + x": parsing stays deterministic and never
+    /// reads the clock.
+    static let latestDate = Timestamp.fromCivil(year: 2100, month: 12, day: 31, hour: 23, minute: 59, second: 59)!
+
     private func date(_ value: FieldValue?, _ name: String) throws(Rejection) -> Timestamp? {
         guard let value else { return nil }
         if case .null = value { return nil }
         let raw = try text(value, name)
         guard let t = Timestamp(rfc3339: raw) else {
+            if let local = Timestamp(rfc3339: raw.trimmed() + "Z"), local <= Self.latestDate {
+                throw reject(value, "\(name) \(quoted(raw)) has a time but no time zone; add one, e.g. \(raw.trimmed())Z or \(raw.trimmed())+02:00")
+            }
             throw reject(value, "\(name) \(quoted(raw)) is not a date; use RFC 3339, e.g. 2024-05-01 or 2024-05-01T10:00:00Z")
         }
+        guard t <= Self.latestDate else {
+            throw reject(value, "\(name) \(quoted(raw)) is after the year 2100; a typo?")
+        }
         return t
+    }
+
+    /// Characters XML 1.0 forbids, written as escapes (`"\e"`, `"\u0000"`) that
+    /// `SourceText` never saw as bytes: refused the same way, naming the field.
+    private func checkCharacters(_ s: String, _ value: FieldValue, _ name: String) throws(Rejection) {
+        for scalar in s.unicodeScalars {
+            let v = scalar.value
+            guard (v < 0x20 && v != 0x09 && v != 0x0A && v != 0x0D) || v == 0xFFFE || v == 0xFFFF else { continue }
+            let what = v == 0 ? "a NUL character" : (v < 0x20 ? "control character" : "noncharacter") + " U+" + hex4(v)
+            throw reject(value, "\(name) holds \(what) (written as an escape), which XML does not allow; remove it")
+        }
     }
 
     private func location(_ value: FieldValue) throws(Rejection) -> Location? {
@@ -183,6 +210,11 @@ func collapseSimpleWhitespace(_ b: UnsafeBufferPointer<UInt8>) -> String? {
         }
     }
     return String(decoding: out, as: UTF8.self)
+}
+
+private func hex4(_ v: UInt32) -> String {
+    let s = String(v, radix: 16, uppercase: true)
+    return String(repeating: "0", count: max(0, 4 - s.count)) + s
 }
 
 func quoted(_ s: String) -> String {
