@@ -114,11 +114,13 @@ public struct FeedLogHandler: LogHandler {
 public enum LogEscape {
     /// Characters that could break a line or disguise it on a terminal:
     /// controls (C0, DEL, C1 — ESC included), bidi overrides and isolates,
-    /// zero-width characters, line/paragraph separators.
+    /// zero-width characters, line/paragraph separators, the Arabic letter
+    /// mark and interlinear annotation controls (invisible on a terminal).
     static func isDangerous(_ s: Unicode.Scalar) -> Bool {
         switch s.value {
         case 0x00...0x1F, 0x7F...0x9F: return true
         case 0x200B...0x200F, 0x202A...0x202E, 0x2060...0x2069, 0x2028, 0x2029, 0xFEFF: return true
+        case 0x061C, 0x180E, 0xFFF9...0xFFFB: return true
         default: return false
         }
     }
