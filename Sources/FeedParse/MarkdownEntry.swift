@@ -211,6 +211,12 @@ enum FrontMatter {
         switch error {
         case let .scanner(_, problem, mark, _), let .parser(_, problem, mark, _), let .composer(_, problem, mark, _):
             return Rejection(source: source, line: mark.line + firstLine - 1, message: "front matter is not valid YAML: \(problem)")
+        case let .reader(problem, offset, value, yaml):
+            // libyaml's reader refuses characters YAML forbids (C1 controls…) and gives an offset, not a line.
+            let line = offset.map { yaml.prefix($0).reduce(0) { $1 == "\n" ? $0 + 1 : $0 } } ?? 0
+            let hex = String(value, radix: 16, uppercase: true)
+            let character = value >= 0 ? " (U+" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex + ")" : ""
+            return Rejection(source: source, line: firstLine + line, message: "front matter is not valid YAML: \(problem)\(character); remove it")
         case let .duplicatedKeysInMapping(duplicates, _):
             return Rejection(source: source, line: firstLine, message: "front matter repeats key(s) \(duplicates.joined(separator: ", "))")
         default:
