@@ -6,7 +6,7 @@ extension Pipeline {
     /// The log contract: one line per rejected file, per conflict, per item
     /// event, then one summary line.
     func log(report: RunReport, conflicts: [KeyConflict]) {
-        for r in report.rejections {
+        for r in Self.onePerFile(report.rejections) {
             var meta: Logger.Metadata = ["event": "rejected", "source": "\(r.source)", "message": "\(r.message)"]
             if let line = r.line { meta["line"] = "\(line)" }
             logger.error("rejected \(Self.field(r.description))", metadata: meta)
@@ -21,6 +21,24 @@ extension Pipeline {
             logger.notice("\(e.change.rawValue) \(e.kind.rawValue) \(LogEscape.quoted(e.title)) id=\(id) feed=\(feed) source=\(Self.field(e.source))",
                           metadata: ["event": "\(e.change.rawValue)", "kind": "\(e.kind.rawValue)", "id": "\(id)",
                                      "title": "\(e.title)", "feed": "\(feed)", "source": "\(e.source)"])
+        }
+    }
+
+    /// One rejection per file (a JSON array can have several bad items): the
+    /// first problem, with the others' lines and messages appended.
+    static func onePerFile(_ rejections: [Rejection]) -> [Rejection] {
+        var order: [String] = []
+        var bySource: [String: [Rejection]] = [:]
+        for r in rejections {
+            if bySource[r.source] == nil { order.append(r.source) }
+            bySource[r.source, default: []].append(r)
+        }
+        return order.map { source in
+            let all = bySource[source] ?? []
+            guard var first = all.first, all.count > 1 else { return all[0] }
+            let more = all.dropFirst().map { r in (r.line.map { "line \($0): " } ?? "") + r.message }
+            first.message += " (and \(more.count) more: " + more.joined(separator: "; ") + ")"
+            return first
         }
     }
 
