@@ -222,7 +222,7 @@ enum Catalogue {
         CatalogueCase(name: "a NUL written as a JSON escape", fixtures: ["publications/json-escaped-nul.json"],
                       rejected: ["publications/json-escaped-nul.json": .init(line: 1, says: "title holds a NUL character")]),
         CatalogueCase(name: "a C1 control in YAML (libyaml refuses it)", fixtures: ["publications/c1-title.md"],
-                      rejected: ["publications/c1-title.md": .init(line: 2, says: "control characters are not allowed")]),
+                      rejected: ["publications/c1-title.md": .init(line: 3, says: "front matter is not valid YAML: control characters are not allowed (U+009B)")]),
         CatalogueCase(name: "a C1 control in JSON (published without it)", fixtures: ["publications/c1-title.json"],
                       published: ["An 8-bit CSI 31m in a JSON title"]),
         CatalogueCase(name: "a byte-order mark and CRLF line ends", fixtures: ["publications/bom-crlf.md"],
@@ -270,6 +270,9 @@ enum Catalogue {
         // Identity.
         CatalogueCase(name: "a missing title", fixtures: ["publications/missing-title.md"],
                       rejected: ["publications/missing-title.md": .init(line: 1, says: "missing title")]),
+        CatalogueCase(name: "a JSON array with two bad items (one line for the file)", fixtures: ["publications/json-partly-bad.json"],
+                      rejected: ["publications/json-partly-bad.json": .init(line: 3, says: "missing title; add `title: …` (and 1 more: line 4: date \"yesterday\" is not a date")],
+                      published: ["Ibis: the good item of a partly bad array"]),
         CatalogueCase(name: "a missing id (the path is the key)", fixtures: ["publications/missing-id.md"],
                       published: ["Heron: no id, the path is the key"]),
         CatalogueCase(name: "duplicate ids across files", fixtures: ["publications/duplicate-id-a.md", "publications/duplicate-id-b.md"],
