@@ -66,7 +66,8 @@ let package = Package(
         .testTarget(name: "FeedConfigTests", dependencies: ["FeedConfig", "FeedModel"]),
         .testTarget(name: "SystemdNotifyTests", dependencies: ["SystemdNotify"]),
         .testTarget(name: "FeedWatchTests", dependencies: ["FeedWatch"]),
-        .testTarget(name: "FeedDaemonTests", dependencies: ["FeedDaemon", "FeedModel", "FeedConfig"]),
+        .testTarget(name: "FeedDaemonTests", dependencies: ["FeedDaemon", "FeedModel", "FeedConfig"],
+                    exclude: ["Catalogue"]),
     ]
 )
 

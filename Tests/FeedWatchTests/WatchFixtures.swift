@@ -87,7 +87,7 @@ final class BatchRecorder: Sendable {
 
     /// Waits until `condition` holds, at most `timeout`; returns whether it did.
     @discardableResult
-    func wait(timeout: Duration = .seconds(3), until condition: (BatchRecorder) -> Bool) async -> Bool {
+    func wait(timeout: Duration = .seconds(15), until condition: (BatchRecorder) -> Bool) async -> Bool {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if condition(self) { return true }
