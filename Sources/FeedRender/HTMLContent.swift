@@ -15,8 +15,61 @@ public enum HTMLContent {
     public static func render(markdown: String, baseURL: String) -> String {
         let body = XMLText.sanitize(markdown)
         guard body.contains(where: { !$0.isWhitespace }) else { return "" }
-        let html = MarkdownParser().html(from: expandingAutolinks(body))
+        let html = MarkdownParser().html(from: defusingBrackets(expandingAutolinks(body)))
         return sanitize(html: html, baseURL: baseURL)
+    }
+
+    /// Escapes every `[` that cannot open a link — unmatched, or whose `]` is
+    /// not followed by `(`, `[` or `:` — so Ink never tries it. Ink's link reader
+    /// backtracks on such brackets, and nested ones cost exponential time
+    /// (`*[[[[…` with 40 brackets took minutes; found by FuzzRender). Code
+    /// (fenced, indented, or in backticks) is left as written.
+    static func defusingBrackets(_ markdown: String) -> String {
+        guard markdown.contains("[") else { return markdown }
+        var chars = Array(markdown)
+        var inCode = [Bool](repeating: false, count: chars.count)
+        // Mark code: fenced blocks, indented lines, backtick spans.
+        var i = 0
+        var inFence = false
+        while i < chars.count {
+            var end = i
+            while end < chars.count, chars[end] != "\n" { end += 1 }
+            let line = chars[i..<end]
+            let trimmed = line.drop(while: { $0 == " " })
+            let fence = trimmed.starts(with: ["`", "`", "`"]) || trimmed.starts(with: ["~", "~", "~"])
+            if fence { inFence.toggle() }
+            if fence || inFence || line.starts(with: [" ", " ", " ", " "]) || line.first == "\t" {
+                for k in i..<end { inCode[k] = true }
+            } else {
+                var inSpan = false
+                for k in i..<end {
+                    if chars[k] == "`" { inSpan.toggle(); inCode[k] = true } else if inSpan { inCode[k] = true }
+                }
+            }
+            i = end + 1
+        }
+        var stack: [Int] = []
+        var escape = Set<Int>()
+        for k in chars.indices where !inCode[k] && !(k > 0 && chars[k - 1] == "\\") {
+            if chars[k] == "[" {
+                stack.append(k)
+            } else if chars[k] == "]", let open = stack.popLast() {
+                let next = k + 1 < chars.count ? chars[k + 1] : " "
+                // Kept: `[text](url)`, `[text][ref]` (both halves) and a `[ref]: url` definition.
+                let isReference = open > 0 && chars[open - 1] == "]"
+                if next != "(" && next != "[" && next != ":" && !isReference { escape.insert(open) }
+            }
+        }
+        escape.formUnion(stack)
+        guard !escape.isEmpty else { return markdown }
+        var out = ""
+        out.reserveCapacity(markdown.utf8.count + escape.count)
+        for k in chars.indices {
+            if escape.contains(k) { out.append("\\") }
+            out.append(chars[k])
+        }
+        chars.removeAll()
+        return out
     }
 
     /// CommonMark autolinks (`<https://x.org/a>`, `<jobs@x.org>`) as inline

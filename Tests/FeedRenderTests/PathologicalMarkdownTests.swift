@@ -1,0 +1,33 @@
+import Testing
+@testable import FeedRender
+
+/// Inputs the fuzzers found slow; each must render (the suite's time limit
+/// catches a return of exponential behaviour) and keep its text.
+@Suite(.timeLimit(.minutes(1)))
+struct PathologicalMarkdownTests {
+    /// FuzzRender: `*` then 40+ unmatched `[` made Ink's link reader backtrack exponentially.
+    @Test(arguments: [200, 1000])
+    func unmatchedBracketsRenderAsText(_ count: Int) {
+        let html = HTMLContent.render(markdown: "Body *" + String(repeating: "[", count: count), baseURL: "https://x.example/")
+        #expect(html.contains(String(repeating: "[", count: count)))
+    }
+
+    @Test func nestedBracketsWithoutATargetRenderAsText() {
+        let text = String(repeating: "[", count: 60) + "x" + String(repeating: "]", count: 60)
+        let html = HTMLContent.render(markdown: text, baseURL: "https://x.example/")
+        #expect(html.contains("x"))
+        #expect(!html.contains("<a "))
+    }
+
+    @Test func realLinksStillWork() {
+        let html = HTMLContent.render(markdown: "See [the paper](https://x.example/p) and [ref][1].\n\n[1]: https://x.example/r", baseURL: "https://x.example/")
+        #expect(html.contains("href=\"https://x.example/p\""))
+        #expect(html.contains("href=\"https://x.example/r\""))
+    }
+
+    @Test func bracketsInCodeAreLeftAlone() {
+        let html = HTMLContent.render(markdown: "Use `a[i]` here.", baseURL: "https://x.example/")
+        #expect(html.contains("a[i]"))
+        #expect(!html.contains("\\["))
+    }
+}
