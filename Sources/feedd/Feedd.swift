@@ -17,9 +17,9 @@ struct Feedd: AsyncParsableCommand {
 
         Examples:
           feedd --once                                  # use ./Config/feedd.toml
-          feedd --once --source Entries --output Feeds  # no config file needed
-          feedd --once --dry-run                        # what a pull request would change
-          feedd --once --log-format json | jq .         # events for scripts
+          feedd --once --source Entries --output Feeds  # no config file
+          feedd --once --dry-run                        # what a PR would change
+          feedd --once --log-format json 2>&1 | jq .    # events for scripts
           feedd state                                   # what feedd remembers
 
         Exit status: 0 ok; 65 some source files were rejected (every valid entry was \
@@ -28,9 +28,20 @@ struct Feedd: AsyncParsableCommand {
         configuration is invalid; 64 bad command-line usage.
         """,
         version: FeedVersion.string,
-        subcommands: [RunCommand.self, StateCommand.self],
-        defaultSubcommand: RunCommand.self
+        subcommands: [StateCommand.self]
     )
+
+    @OptionGroup var common: CommonOptions
+
+    @Flag(name: .long, help: "Scan, diff, write the feeds, log, and exit (for CI and cron).")
+    var once = false
+
+    @Flag(name: .customLong("dry-run"), help: "Do everything but write feeds and state; log the events it would; exit as --once would.")
+    var dryRun = false
+
+    func run() async throws {
+        try await RunCommand(common: common, once: once, dryRun: dryRun).run()
+    }
 }
 
 enum FeedVersion {

@@ -6,21 +6,11 @@ import FeedModel
 import FeedStore
 import Logging
 
-/// `feedd [--once] [--dry-run]`: the pipeline once, or the daemon.
-struct RunCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "run",
-        abstract: "Update the feeds once (--once) or keep them current (the default).",
-        shouldDisplay: false
-    )
-
-    @OptionGroup var common: CommonOptions
-
-    @Flag(name: .long, help: "Scan, diff, write the feeds, log, and exit (for CI and cron).")
-    var once = false
-
-    @Flag(name: .customLong("dry-run"), help: "Do everything but write feeds and state; log the events it would; exit as --once would.")
-    var dryRun = false
+/// `feedd [--once] [--dry-run]`: the pipeline once, or the daemon (the root command's work).
+struct RunCommand {
+    var common: CommonOptions
+    var once: Bool
+    var dryRun: Bool
 
     func run() async throws {
         let logger = common.makeLogger()
