@@ -15,7 +15,7 @@ public enum HTMLContent {
     public static func render(markdown: String, baseURL: String) -> String {
         let body = XMLText.sanitize(markdown)
         guard body.contains(where: { !$0.isWhitespace }) else { return "" }
-        let html = MarkdownParser().html(from: defusingBrackets(expandingAutolinks(body)))
+        let html = MarkdownParser().html(from: defusingAngles(defusingBrackets(expandingAutolinks(body))))
         return sanitize(html: html, baseURL: baseURL)
     }
 
@@ -27,27 +27,7 @@ public enum HTMLContent {
     static func defusingBrackets(_ markdown: String) -> String {
         guard markdown.contains("[") else { return markdown }
         var chars = Array(markdown)
-        var inCode = [Bool](repeating: false, count: chars.count)
-        // Mark code: fenced blocks, indented lines, backtick spans.
-        var i = 0
-        var inFence = false
-        while i < chars.count {
-            var end = i
-            while end < chars.count, chars[end] != "\n" { end += 1 }
-            let line = chars[i..<end]
-            let trimmed = line.drop(while: { $0 == " " })
-            let fence = trimmed.starts(with: ["`", "`", "`"]) || trimmed.starts(with: ["~", "~", "~"])
-            if fence { inFence.toggle() }
-            if fence || inFence || line.starts(with: [" ", " ", " ", " "]) || line.first == "\t" {
-                for k in i..<end { inCode[k] = true }
-            } else {
-                var inSpan = false
-                for k in i..<end {
-                    if chars[k] == "`" { inSpan.toggle(); inCode[k] = true } else if inSpan { inCode[k] = true }
-                }
-            }
-            i = end + 1
-        }
+        let inCode = codeMask(chars)
         var stack: [Int] = []
         var escape = Set<Int>()
         for k in chars.indices where !inCode[k] && !(k > 0 && chars[k - 1] == "\\") {
@@ -69,6 +49,58 @@ public enum HTMLContent {
             out.append(chars[k])
         }
         chars.removeAll()
+        return out
+    }
+
+    /// Which characters are code: fenced blocks, indented lines, backtick spans.
+    static func codeMask(_ chars: [Character]) -> [Bool] {
+        var inCode = [Bool](repeating: false, count: chars.count)
+        var i = 0
+        var inFence = false
+        while i < chars.count {
+            var end = i
+            while end < chars.count, chars[end] != "\n" { end += 1 }
+            let line = chars[i..<end]
+            let trimmed = line.drop(while: { $0 == " " })
+            let fence = trimmed.starts(with: ["`", "`", "`"]) || trimmed.starts(with: ["~", "~", "~"])
+            if fence { inFence.toggle() }
+            if fence || inFence || line.starts(with: [" ", " ", " ", " "]) || line.first == "\t" {
+                for k in i..<end { inCode[k] = true }
+            } else {
+                var inSpan = false
+                for k in i..<end {
+                    if chars[k] == "`" { inSpan.toggle(); inCode[k] = true } else if inSpan { inCode[k] = true }
+                }
+            }
+            i = end + 1
+        }
+        return inCode
+    }
+
+    /// Writes every `<` that does not open a well-formed tag on its line
+    /// (`<name …>`, `</name>`, `<name/>`) as `&lt;`, so Ink's raw-HTML reader
+    /// only ever sees real tags: on stray `<` it could loop without end
+    /// (found by FuzzRender). Code is left as written (Ink escapes it itself).
+    static func defusingAngles(_ markdown: String) -> String {
+        guard markdown.contains("<") else { return markdown }
+        let chars = Array(markdown)
+        let inCode = codeMask(chars)
+        func isTag(at start: Int) -> Bool {
+            var k = start + 1
+            if k < chars.count, chars[k] == "/" { k += 1 }
+            guard k < chars.count, chars[k].isASCII, chars[k].isLetter else { return false }
+            while k < chars.count, chars[k].isASCII, chars[k].isLetter || chars[k].isNumber || chars[k] == "-" { k += 1 }
+            while k < chars.count, chars[k] != ">" {
+                if chars[k] == "<" || chars[k] == "\n" { return false }
+                k += 1
+            }
+            return k < chars.count
+        }
+        var out = ""
+        out.reserveCapacity(markdown.utf8.count)
+        for k in chars.indices {
+            if chars[k] == "<", !inCode[k], !isTag(at: k) { out += "&lt;" } else { out.append(chars[k]) }
+        }
         return out
     }
 

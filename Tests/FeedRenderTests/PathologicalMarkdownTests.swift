@@ -12,6 +12,20 @@ struct PathologicalMarkdownTests {
         #expect(html.contains(String(repeating: "[", count: count)))
     }
 
+    /// FuzzRender: stray `<` (no closing `>` on the line) sent Ink's raw-HTML reader into a loop.
+    @Test func strayAngleBracketsRenderAsText() {
+        let body = "\u{FFFD}\u{FFFD}e b<p;\u{FFFD}\u{FFFD}a\u{FFFD}]]\u{FFFD}*[[[s[<O"
+        let html = HTMLContent.render(markdown: body, baseURL: "https://x.example/")
+        #expect(html.contains("&lt;p;") || html.contains("<p;") == false)
+        #expect(html.contains("O"))
+    }
+
+    @Test func realTagsStillReachTheSanitiser() {
+        let html = HTMLContent.render(markdown: "A <b>bold</b> word and a < b comparison.", baseURL: "https://x.example/")
+        #expect(html.contains("<b>bold</b>"))
+        #expect(html.contains("&lt; b comparison"))
+    }
+
     @Test func nestedBracketsWithoutATargetRenderAsText() {
         let text = String(repeating: "[", count: 60) + "x" + String(repeating: "]", count: 60)
         let html = HTMLContent.render(markdown: text, baseURL: "https://x.example/")
