@@ -353,9 +353,10 @@ final class DaemonProcess: @unchecked Sendable {
 
     /// Starts `feedd` with `arguments` in `cwd`. The test runner's own systemd
     /// variables are dropped; `environment` adds ours (`NOTIFY_SOCKET`, `WATCHDOG_USEC`).
-    init(_ arguments: [String], cwd: String, environment: [String: String] = [:]) throws {
+    /// `executable` replaces the built feedd (e.g. `setpriv`, with feedd among the arguments).
+    init(_ arguments: [String], cwd: String, environment: [String: String] = [:], executable: String? = nil) throws {
         self.arguments = arguments
-        process.executableURL = URL(fileURLWithPath: try DaemonHarness.binary())
+        process.executableURL = URL(fileURLWithPath: try executable ?? DaemonHarness.binary())
         process.arguments = arguments
         process.currentDirectoryURL = URL(fileURLWithPath: cwd)
         var env = ProcessInfo.processInfo.environment
@@ -411,8 +412,9 @@ final class DaemonProcess: @unchecked Sendable {
     }
 
     /// Runs `feedd` to completion (for `--once`); the exit status, or nil on timeout (then killed).
-    static func runToExit(_ arguments: [String], cwd: String, timeout: Duration) async throws -> (status: Int32, log: DaemonLogReader)? {
-        let p = try DaemonProcess(arguments, cwd: cwd)
+    static func runToExit(_ arguments: [String], cwd: String, timeout: Duration,
+                          executable: String? = nil) async throws -> (status: Int32, log: DaemonLogReader)? {
+        let p = try DaemonProcess(executable == nil ? arguments : Array(arguments.dropFirst()), cwd: cwd, executable: executable)
         defer { p.kill() }
         guard let exit = await p.waitForExit(timeout: timeout) else { return nil }
         _ = await DaemonHarness.eventually(timeout: .seconds(2)) { p.log.atEOF }
