@@ -33,6 +33,8 @@ public struct RunReport: Sendable {
     public var filesParsed = 0
     public var firstRun = false
     public var seconds = 0.0
+    /// Duplicate ids across files, logged with the events once the run is committed.
+    var conflicts: [KeyConflict] = []
 }
 
 /// A failure that stops a run; the previous feeds and state are intact.
@@ -45,8 +47,7 @@ public enum PipelineError: Error, CustomStringConvertible {
         switch self {
         case let .source(m), let .output(m), let .state(m): return m
         }
-    }
-}
+    }}
 
 /// The feedd pipeline: scan → parse what changed → diff → state → render → write → log.
 ///
@@ -159,10 +160,24 @@ public final class Pipeline {
         var parsed = parseAll(changed)
         report.filesParsed = parsed.count
 
+        // The order keeps both promises: the previous feeds stay byte for
+        // byte when anything fails, and the state never records what the
+        // feeds do not show. Feeds are staged (temp files written and
+        // fsync'd), then the state's changes are flushed to its WAL (a full
+        // or read-only state disk fails here), then the feeds are renamed
+        // into place, and only then is the state committed and the run's
+        // events logged. A COMMIT that still fails leaves feeds ahead of the
+        // state: the next run announces the same events again (a notice may
+        // repeat; it never goes missing).
+        let batch = AtomicBatch(dryRun: options.dryRun)
+        defer { batch.discard() }
         do {
             report = try store.transaction { () throws -> RunReport in
-                try self.apply(parsed: &parsed, deleted: deleted, unchangedProblems: options.repeatKnownProblems ? unchangedProblems : [],
-                               scanProblems: scanProblems, options: options, report: report)
+                let staged = try self.apply(parsed: &parsed, deleted: deleted, unchangedProblems: options.repeatKnownProblems ? unchangedProblems : [],
+                                            scanProblems: scanProblems, options: options, report: report, batch: batch)
+                try self.store.flush()
+                try batch.commit()
+                return staged
             }
         } catch let rollback as DryRunRollback {
             report = rollback.report
@@ -175,6 +190,7 @@ public final class Pipeline {
         } catch {
             throw .state("\(error)")
         }
+        log(report: report, conflicts: report.conflicts)
         report.seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
         return report
     }
@@ -183,7 +199,8 @@ public final class Pipeline {
     private struct DryRunRollback: Error { var report: RunReport }
 
     private func apply(parsed: inout [ParsedOutcome], deleted: [String], unchangedProblems: [Rejection],
-                       scanProblems: [Rejection], options: Options, report initial: RunReport) throws -> RunReport {
+                       scanProblems: [Rejection], options: Options, report initial: RunReport,
+                       batch: AtomicBatch) throws -> RunReport {
         var report = initial
         let now = clock()
 
@@ -259,12 +276,12 @@ public final class Pipeline {
         }
 
         // Render every feed from the state as it now stands (see Publishing.swift).
-        report.feeds = try publish(dryRun: options.dryRun)
+        report.feeds = try publish(into: batch)
 
         report.events = result.events
         report.rejections = scanProblems + newProblems + unchangedProblems
         report.rejections.sort { ($0.source, $0.line ?? 0) < ($1.source, $1.line ?? 0) }
-        log(report: report, conflicts: result.conflicts)
+        report.conflicts = result.conflicts
         if options.dryRun { throw DryRunRollback(report: report) }
         return report
     }

@@ -36,9 +36,11 @@ extension Pipeline {
         return out
     }
 
-    /// Renders and writes every feed in every format, the browser page and
-    /// the stylesheet, and records which entries are now published.
-    func publish(dryRun: Bool) throws -> [PublishedFile] {
+    /// Renders every feed in every format, the browser page and the
+    /// stylesheet, stages the files that change in `batch` (written and
+    /// fsync'd beside their targets, nothing replaced yet: the caller commits
+    /// the batch), and records which entries are now published.
+    func publish(into batch: AtomicBatch) throws -> [PublishedFile] {
         let site = settings.site
         let atom = AtomWriter(site: site, stylesheet: site.stylesheet ? FeedStylesheet.fileName : nil)
         let rss = RSSWriter(site: site)
@@ -65,18 +67,18 @@ extension Pipeline {
                 case .rss: bytes = try rss.render(feed, items: items, file: file, emptyUpdated: emptyUpdated)
                 case .json: bytes = json.render(feed, items: items, file: file)
                 }
-                let outcome = try AtomicFile.write(bytes, to: settings.output + "/" + file, dryRun: dryRun)
+                let outcome = try batch.stage(bytes, to: settings.output + "/" + file)
                 files.append(PublishedFile(feed: feed.name, file: file, entries: items.count,
                                            written: outcome == .written, role: feed.facet == nil ? .feed : .category))
             }
         }
         if site.stylesheet {
-            let outcome = try AtomicFile.write(FeedStylesheet.bytes, to: settings.output + "/" + FeedStylesheet.fileName, dryRun: dryRun)
+            let outcome = try batch.stage(FeedStylesheet.bytes, to: settings.output + "/" + FeedStylesheet.fileName)
             files.append(PublishedFile(feed: "stylesheet", file: FeedStylesheet.fileName, entries: 0, written: outcome == .written, role: .page))
         }
         if site.indexPage {
             let bytes = try IndexPage(site: site).render(sections)
-            let outcome = try AtomicFile.write(bytes, to: settings.output + "/index.html", dryRun: dryRun)
+            let outcome = try batch.stage(bytes, to: settings.output + "/index.html")
             files.append(PublishedFile(feed: "index", file: "index.html", entries: 0, written: outcome == .written, role: .page))
         }
         try store.setPublished(published)

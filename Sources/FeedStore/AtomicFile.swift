@@ -28,12 +28,18 @@ public enum AtomicFile {
     ///   temp file is left behind.
     @discardableResult
     public static func write(_ bytes: [UInt8], to path: String, dryRun: Bool = false) throws(FileWriteError) -> Outcome {
-        if contentsEqual(path, bytes) { return .unchanged }
-        if dryRun { return .written }
-        let slash = path.lastIndex(of: "/")
-        let directory = slash.map { String(path[..<$0]) } ?? "."
-        let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
-        let temp = "\(directory)/.\(name).tmp-\(getpid())"
+        let batch = AtomicBatch(dryRun: dryRun)
+        let outcome = try batch.stage(bytes, to: path)
+        try batch.commit()
+        return outcome
+    }
+
+    /// Writes `bytes` to a new temp file beside `path` (`.NAME.tmp-PID`),
+    /// fsync'd and made 0644; returns the temp file's path.
+    ///
+    /// - Throws: `FileWriteError` (ENOSPC, EROFS, EACCES, EIO …); the temp file is then removed.
+    static func writeTemp(_ bytes: [UInt8], for path: String) throws(FileWriteError) -> String {
+        let temp = "\(directory(of: path))/.\(name(of: path)).tmp-\(getpid())"
         let fd = retryEINTR { open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o644) }
         guard fd >= 0 else { throw FileWriteError(path: path, call: "open \(temp)", code: errno) }
         var failure: FileWriteError?
@@ -51,18 +57,29 @@ public enum AtomicFile {
         if failure == nil, fsync(fd) != 0 { failure = FileWriteError(path: path, call: "fsync", code: errno) }
         if failure == nil, fchmod(fd, 0o644) != 0 { failure = FileWriteError(path: path, call: "fchmod", code: errno) }
         if close(fd) != 0, failure == nil { failure = FileWriteError(path: path, call: "close", code: errno) }
-        if failure == nil, rename(temp, path) != 0 { failure = FileWriteError(path: path, call: "rename", code: errno) }
         if let failure {
             unlink(temp)
             throw failure
         }
+        return temp
+    }
+
+    static func directory(of path: String) -> String {
+        path.lastIndex(of: "/").map { String(path[..<$0]) } ?? "."
+    }
+
+    static func name(of path: String) -> String {
+        path.lastIndex(of: "/").map { String(path[path.index(after: $0)...]) } ?? path
+    }
+
+    /// fsync of a directory after renames in it. The renames are done; a
+    /// failure only weakens durability, so it is not an error.
+    static func syncDirectory(_ directory: String) {
         let dirFD = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         if dirFD >= 0 {
-            // The rename is done; a failed directory fsync only weakens durability, so it is not an error.
             _ = fsync(dirFD)
             close(dirFD)
         }
-        return .written
     }
 
     /// True when `path` is a regular file holding exactly `bytes`.

@@ -54,6 +54,13 @@ final class Database {
         return Statement(stmt, db: self, sql: sql)
     }
 
+    /// Writes the dirty pages of the open write transaction to the WAL
+    /// (uncommitted): the space a COMMIT needs is claimed now.
+    func cacheFlush() throws(StoreError) {
+        let rc = sqlite3_db_cacheflush(handle)
+        if rc != SQLITE_OK { throw StoreError(call: "flush", code: rc, message: lastMessage) }
+    }
+
     var lastMessage: String { String(cString: sqlite3_errmsg(handle)) }
 
     var changes: Int { Int(sqlite3_changes(handle)) }

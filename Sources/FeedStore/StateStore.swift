@@ -211,6 +211,15 @@ public final class StateStore {
         return result
     }
 
+    /// Inside `transaction`: writes what it changed so far to the WAL, still
+    /// uncommitted. A full or read-only disk fails here, not at COMMIT, so a
+    /// caller that flushes before publishing and commits after it rarely
+    /// meets a COMMIT that fails once the feeds are out: what is left to
+    /// write then is one commit frame.
+    public func flush() throws(StoreError) {
+        try db.cacheFlush()
+    }
+
     // MARK: Files
 
     public func files() throws(StoreError) -> [String: FileRecord] {

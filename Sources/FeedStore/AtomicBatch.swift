@@ -1,0 +1,77 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Output files replaced together, as nearly all-or-nothing as POSIX allows.
+///
+/// `stage` writes each file's new bytes to a temp file beside it (written in
+/// full, fsync'd, 0644), and replaces nothing. Only `commit` renames the temp
+/// files over their targets, then fsyncs each directory once. Every way a
+/// disk says no — ENOSPC on a full file system, EROFS, EACCES, EIO — happens
+/// while staging, before any file is replaced: the previous files then stay
+/// byte for byte, and `discard` (or `deinit`) removes every temp file.
+///
+/// A rename that fails halfway through `commit` (it does not allocate space,
+/// so in practice only a directory whose permission is taken away in that
+/// instant) leaves the files renamed so far new; the caller rolls its state
+/// back, so those files only show what the next run announces again.
+public final class AtomicBatch {
+    public let dryRun: Bool
+    private var staged: [(temp: String, path: String)] = []
+
+    public init(dryRun: Bool = false) {
+        self.dryRun = dryRun
+    }
+
+    deinit { discard() }
+
+    /// Stages `bytes` for `path`: `.unchanged` (nothing staged) when the file
+    /// already holds exactly these bytes, so its mtime stays.
+    ///
+    /// - Throws: `FileWriteError`; nothing is left of this file's temp.
+    @discardableResult
+    public func stage(_ bytes: [UInt8], to path: String) throws(FileWriteError) -> AtomicFile.Outcome {
+        if AtomicFile.contentsEqual(path, bytes) { return .unchanged }
+        if dryRun { return .written }
+        // Staged twice (should not happen): the newer bytes win.
+        if let i = staged.firstIndex(where: { $0.path == path }) {
+            unlink(staged[i].temp)
+            staged.remove(at: i)
+        }
+        let temp = try AtomicFile.writeTemp(bytes, for: path)
+        staged.append((temp, path))
+        return .written
+    }
+
+    /// How many files wait for `commit`.
+    public var count: Int { staged.count }
+
+    /// Renames every staged file over its target, in the order staged, then
+    /// fsyncs each directory involved.
+    ///
+    /// - Throws: `FileWriteError` for the first rename that fails; the temp
+    ///   files not yet renamed are removed.
+    public func commit() throws(FileWriteError) {
+        var directories: [String] = []
+        defer {
+            for directory in directories { AtomicFile.syncDirectory(directory) }
+        }
+        while !staged.isEmpty {
+            let (temp, path) = staged.removeFirst()
+            if rename(temp, path) != 0 {
+                let failure = FileWriteError(path: path, call: "rename", code: errno)
+                unlink(temp)
+                discard()
+                throw failure
+            }
+            let directory = AtomicFile.directory(of: path)
+            if !directories.contains(directory) { directories.append(directory) }
+        }
+    }
+
+    /// Removes every staged temp file; the targets stay as they were.
+    public func discard() {
+        for (temp, _) in staged { unlink(temp) }
+        staged.removeAll()
+    }
+}
