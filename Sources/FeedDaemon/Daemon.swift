@@ -81,7 +81,7 @@ public final class Daemon: Sendable {
         } else {
             timers.scheduleRetry(after: failures.backoff)
         }
-        notifier.ready(status: status(pipeline))
+        notifier.ready(status: status(pipeline, failures))
         let watchdog = startWatchdog(health: health)
         defer { watchdog?.cancel() }
         timers.scheduleRescan(every: rescanInterval(config, watchLimited: watchLimited))
@@ -95,18 +95,21 @@ public final class Daemon: Sendable {
                     timers.scheduleRescan(every: rescanInterval(config, watchLimited: true))
                 }
                 if batch.reasons.contains(.rootGone) && !batch.needsRescan { continue }
-                let scope: Pipeline.Scope = batch.needsRescan || failures.pending
-                    ? .full : .paths(changed: batch.changedPaths, removed: batch.removedPaths)
-                if batch.isEmpty && !failures.pending { continue }
+                // While runs fail, changes wait for the retry timer: its full
+                // rescan finds them, and a busy source tree cannot turn the
+                // backoff into a retry per event.
+                if failures.pending { continue }
+                let scope: Pipeline.Scope = batch.needsRescan ? .full : .paths(changed: batch.changedPaths, removed: batch.removedPaths)
+                if batch.isEmpty { continue }
                 if runPipeline(pipeline, scope: scope, repeatProblems: false, health: health, failures: &failures) == nil {
                     timers.scheduleRetry(after: failures.backoff)
                 }
-                notifier.status(status(pipeline))
+                notifier.status(status(pipeline, failures))
             case .rescanTimer, .retryTimer:
                 if runPipeline(pipeline, scope: .full, repeatProblems: false, health: health, failures: &failures) == nil {
                     timers.scheduleRetry(after: failures.backoff)
                 }
-                notifier.status(status(pipeline))
+                notifier.status(status(pipeline, failures))
             case .watchEnded:
                 logger.warning("the inotify watcher stopped; falling back to periodic rescans", metadata: ["event": "watch-ended"])
                 watchLimited = true
@@ -139,7 +142,7 @@ public final class Daemon: Sendable {
                     logger.error("reload failed, keeping the old configuration: \(error)",
                                  metadata: ["event": "reload-failed", "message": "\(error)"])
                 }
-                notifier.ready(status: status(pipeline))
+                notifier.ready(status: status(pipeline, failures))
             case SIGTERM, SIGINT:
                 notifier.stopping()
                 logger.info("\(event.signalName): stopping", metadata: ["event": "stopping"])
@@ -204,12 +207,13 @@ public final class Daemon: Sendable {
             }
             return report
         } catch {
-            failures.failed(error.description)
+            failures.failed(error)
             return nil
         }
     }
 
-    private func status(_ pipeline: Pipeline) -> String {
+    private func status(_ pipeline: Pipeline, _ failures: FailureLog) -> String {
+        if let failing = failures.status { return failing }
         guard let s = try? pipeline.summary() else { return "running" }
         let feeds = pipeline.settings.feeds.count
         return "\(s.live[.publication] ?? 0) publications, \(s.live[.job] ?? 0) openings in \(feeds) feeds; \(s.files) source files"
@@ -271,34 +275,48 @@ final class Health: Sendable {
     }
 }
 
-/// Logs a failing run once (not once per retry) and backs off: 1 s, 2 s, 4 s … 60 s.
+/// Logs a failing run once per episode (not once per retry, event or file)
+/// and backs off: 1 s, 2 s, 4 s … 60 s; logs `recovered` when a run succeeds again.
+///
+/// An episode's failures often differ in detail: the feed that hit ENOSPC
+/// first depends on which feed changed, SQLite names the statement that hit
+/// the full disk. So only a different kind of failure (the source, the
+/// output or the state) is logged again within an episode.
 struct FailureLog {
     let logger: Logger
     private(set) var pending = false
-    private var lastMessage: String?
+    private var loggedKinds: Set<String> = []
     private var attempts = 0
+    private var since: ContinuousClock.Instant?
 
     init(logger: Logger) { self.logger = logger }
 
-    var backoff: Duration { .seconds(min(60, 1 << min(attempts - 1, 6))) }
+    var backoff: Duration { .seconds(min(60, 1 << min(max(attempts, 1) - 1, 6))) }
 
-    mutating func failed(_ message: String) {
+    mutating func failed(_ error: PipelineError) {
         attempts += 1
         pending = true
-        if message != lastMessage {
-            logger.error("\(message); will retry", metadata: ["event": "run-failed", "message": "\(message)"])
-            lastMessage = message
+        if since == nil { since = .now }
+        if loggedKinds.insert(error.kind).inserted {
+            logger.error("\(error.description); will retry with backoff (1 s doubling to 60 s), logging again only on recovery",
+                         metadata: ["event": "run-failed", "message": "\(error.description)", "failure": "\(error.kind)"])
         }
     }
 
     mutating func succeeded() {
         if pending {
-            logger.notice("recovered after \(attempts) failed attempt(s)", metadata: ["event": "recovered"])
+            let seconds = since.map { Int($0.duration(to: .now).components.seconds) } ?? 0
+            logger.notice("recovered after \(attempts) failed attempt(s) over \(seconds) s",
+                          metadata: ["event": "recovered", "attempts": "\(attempts)", "seconds": "\(seconds)"])
         }
         pending = false
-        lastMessage = nil
+        loggedKinds = []
         attempts = 0
+        since = nil
     }
+
+    /// For systemd's STATUS= line while runs fail.
+    var status: String? { pending ? "failing (\(attempts) attempt(s)), retrying" : nil }
 }
 
 /// Periodic rescan and retry timers feeding the event stream.

@@ -47,7 +47,17 @@ public enum PipelineError: Error, CustomStringConvertible {
         switch self {
         case let .source(m), let .output(m), let .state(m): return m
         }
-    }}
+    }
+
+    /// `source`, `output` or `state`: what failed, without the details.
+    public var kind: String {
+        switch self {
+        case .source: return "source"
+        case .output: return "output"
+        case .state: return "state"
+        }
+    }
+}
 
 /// The feedd pipeline: scan → parse what changed → diff → state → render → write → log.
 ///
