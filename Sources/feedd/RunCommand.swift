@@ -49,7 +49,8 @@ struct RunCommand {
             do {
                 try FileManager.default.createDirectory(atPath: config.output, withIntermediateDirectories: true)
             } catch {
-                logger.critical("cannot create output directory \(config.output): \(error.localizedDescription)", metadata: ["event": "output-error"])
+                let message = "cannot create output directory \(config.output): \(error.localizedDescription)"
+                logger.critical("\(message)", metadata: ["event": "output-error", "message": "\(message)"])
                 throw ExitStatus.cannotWrite
             }
         }
@@ -65,7 +66,7 @@ struct RunCommand {
         do {
             store = try StateStore(directory: stateDir)
         } catch {
-            logger.critical("\(error.description)", metadata: ["event": "state-error"])
+            logger.critical("\(error.description)", metadata: ["event": "state-error", "message": "\(error.description)"])
             throw ExitStatus.stateFailure
         }
         let pipeline = Pipeline(settings: PipelineSettings(config), store: store, logger: logger)
