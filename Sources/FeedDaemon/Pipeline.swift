@@ -409,12 +409,28 @@ public final class Pipeline {
     // MARK: - Housekeeping
 
     /// A crash between writing and renaming leaves `.NAME.tmp-PID`; nothing else may.
+    /// NAME is any file feedd writes: a configured feed in any format, a
+    /// per-category feed (`NAME-DIMENSION-VALUE.atom`), the browser page or the
+    /// stylesheet. Temp files of a live feedd other than this one stay.
     func removeStaleTempFiles() {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: settings.output) else { return }
-        let feedFiles = Set(settings.feeds.map(\.file))
-        for name in names where name.hasPrefix(".") && name.contains(".tmp-") {
-            let base = String(name.dropFirst().prefix(while: { _ in true }).split(separator: ".tmp-").first ?? "")
-            if feedFiles.contains(base) { try? FileManager.default.removeItem(atPath: settings.output + "/" + name) }
+        var exact: Set<String> = ["index.html", FeedStylesheet.fileName]
+        for feed in settings.feeds {
+            exact.insert(feed.file)
+            for format in FeedFormat.allCases { exact.insert(feed.file(for: format)) }
+        }
+        let categoryPrefixes = settings.feeds.map { $0.name + "-" }
+        let suffixes = FeedFormat.allCases.map { "." + $0.rawValue }
+        for name in names where name.hasPrefix(".") {
+            guard let marker = name.range(of: ".tmp-", options: .backwards),
+                  let pid = Int32(name[marker.upperBound...]), pid > 0 else { continue }
+            let base = String(name[name.index(after: name.startIndex)..<marker.lowerBound])
+            let ours = exact.contains(base)
+                || categoryPrefixes.contains(where: base.hasPrefix) && suffixes.contains(where: base.hasSuffix)
+            guard ours else { continue }
+            // The writer is gone (or it is us, between runs): the temp is debris.
+            guard pid == getpid() || kill(pid, 0) != 0 && errno == ESRCH else { continue }
+            try? FileManager.default.removeItem(atPath: settings.output + "/" + name)
         }
     }
 }

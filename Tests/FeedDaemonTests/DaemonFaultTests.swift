@@ -291,6 +291,16 @@ final class FaultScene {
     }
 }
 
+extension DaemonScratch {
+    /// One opening in the US, so a per-country feed exists.
+    static func seedJob(in scratch: DaemonScratch) throws -> String {
+        let path = "jobs/us-job.md"
+        try DaemonHarness.write(DaemonHarness.markdown(kind: "job", id: "us-job", title: "An opening in Seattle",
+                                                       date: "2024-01-01T00:00:00Z"), to: scratch.source + "/" + path)
+        return path
+    }
+}
+
 extension DaemonLogReader {
     /// Lines at level error or critical.
     var errors: [DaemonLogLine] { lines.filter { $0.level == "error" || $0.level == "critical" } }
@@ -319,6 +329,7 @@ extension DaemonProcessTests {
             let failed = try await scene.once()
             #expect(failed.status == fault.exitCode, "exit \(failed.status), want \(fault.exitCode)\n\(failed.log.tail())")
             #expect(failed.log.errors.count == 1, "want one error line:\n\(failed.log.errors.map(\.raw).joined(separator: "\n"))")
+            #expect(failed.log.errors.first?.fields["message"]?.isEmpty == false, "the error line names no cause: \(failed.log.errors.first?.raw ?? "")")
             #expect(failed.log.lines(event: "new").isEmpty, "announced what no feed shows:\n\(failed.log.tail(5))")
             #expect(scene.snapshot() == before, "a feed changed although the run failed: \(zip(scene.snapshot(), before).map { $0 == $1 ? "same" : "changed" })")
             #expect(FaultRig.tempFiles(in: scene.scratch.output).isEmpty, "temp files left: \(FaultRig.tempFiles(in: scene.scratch.output))")
@@ -331,6 +342,32 @@ extension DaemonProcessTests {
             #expect(scene.feeds.map { FileManager.default.contents(atPath: $0) } == (try await scene.freshFeeds()),
                     "the feeds differ from a fresh --once")
             #expect(FaultRig.tempFiles(in: scene.scratch.output).isEmpty)
+        }
+
+        @Test("A crash's temp files are swept for every file feedd writes (any format, category feeds, the page), not others'")
+        func staleTempFiles() async throws {
+            let scratch = try DaemonScratch()
+            let config = try scratch.writeConfig("""
+            [[feed]]
+            name = "openings"
+            file = "openings.atom"
+            kind = "job"
+            formats = ["atom", "rss", "json"]
+            group_by = ["country"]
+            """)
+            try FileManager.default.createDirectory(atPath: scratch.output, withIntermediateDirectories: true)
+            // PID 2^22 + 1 is above the kernel's pid_max: never a live process.
+            let dead = 4_194_305
+            let debris = [".openings.atom.tmp-\(dead)", ".openings.rss.tmp-\(dead)", ".openings.json.tmp-\(dead)",
+                          ".openings-country-us.atom.tmp-\(dead)", ".index.html.tmp-\(dead)", ".feed.xsl.tmp-\(dead)"]
+            // Not feedd's, or a live writer's (ours: the test runner's pid).
+            let foreign = [".notes.txt.tmp-\(dead)", ".openings.atom.tmp-\(getpid())", ".openings.atom.tmp-abc"]
+            for name in debris + foreign { FileManager.default.createFile(atPath: scratch.output + "/" + name, contents: Data("x".utf8)) }
+            _ = try DaemonScratch.seedJob(in: scratch)
+            let r = try #require(try await DaemonProcess.runToExit(["--once", "--config", config] + scratch.flags, cwd: scratch.cwd, timeout: .seconds(60)))
+            #expect(r.status == 0, "\(r.log.tail())")
+            let left = Set(FaultRig.tempFiles(in: scratch.output))
+            #expect(left == Set(foreign), "left: \(left.sorted())")
         }
 
         /// A running daemon whose output or state breaks, stays broken while
