@@ -164,9 +164,6 @@ public final class Pipeline {
         changed.sort()
         deleted.sort()
 
-        if report.firstRun && !changed.isEmpty {
-            logger.info("first run on this state directory: every entry found is announced as new", metadata: ["event": "first-run"])
-        }
         var parsed = parseAll(changed)
         report.filesParsed = parsed.count
 
@@ -199,6 +196,11 @@ public final class Pipeline {
             throw .output("cannot write feed \(error.description); the previous feed is unchanged")
         } catch {
             throw .state("\(error)")
+        }
+        // Said with the run's events, once they are committed: a first run
+        // that fails and is retried must not say it again and again.
+        if report.firstRun && !changed.isEmpty {
+            logger.info("first run on this state directory: every entry found is announced as new", metadata: ["event": "first-run"])
         }
         log(report: report, conflicts: report.conflicts)
         report.seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9

@@ -370,6 +370,28 @@ extension DaemonProcessTests {
             #expect(left == Set(foreign), "left: \(left.sorted())")
         }
 
+        @Test("Daemon whose very first run fails: the failure and the first-run notice are each logged once, not per retry",
+              .enabled(if: FaultRig.canMount))
+        func firstRunFails() async throws {
+            let scene = try FaultScene(.outputReadOnly)
+            let scratch = scene.scratch
+            let seeded = try scene.seed()
+            try scene.inject()
+            let config = try scratch.writeConfig("[daemon]\ndebounce_ms = 20\nmax_delay_ms = 100\n")
+            let daemon = try DaemonProcess(["--config", config] + scratch.flags, cwd: scratch.cwd)
+            defer { daemon.kill() }
+            #expect(await daemon.log.wait(for: "run-failed", timeout: .seconds(20)), "\(daemon.log.tail())")
+            try await Task.sleep(for: .seconds(4))  // retries at 1 s and 2 s (and 4 s)
+            #expect(daemon.log.lines(event: "first-run").isEmpty, "\(daemon.log.tail())")
+            try scene.mend()
+            #expect(await daemon.log.wait(for: "recovered", timeout: .seconds(30)), "\(daemon.log.tail())")
+            await daemon.log.waitQuiet(.milliseconds(500), timeout: .seconds(10))
+            #expect(daemon.log.lines(event: "first-run").count == 1, "\(daemon.log.tail())")
+            #expect(daemon.log.lines(event: "run-failed").count == 1, "\(daemon.log.tail())")
+            #expect(Set(daemon.log.lines(event: "new").compactMap(\.source)) == Set(seeded))
+            #expect(daemon.log.lines(event: "new").count == seeded.count, "\(daemon.log.tail())")
+        }
+
         /// A running daemon whose output or state breaks, stays broken while
         /// sources change, then mends.
         @Test("Daemon: a fault is logged once, retried with backoff, and recovered from by itself; nothing announced goes missing",
