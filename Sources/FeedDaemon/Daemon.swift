@@ -49,7 +49,8 @@ public final class Daemon: Sendable {
     }
 
     enum DaemonEvent: Sendable {
-        case batch(WatchBatch)
+        /// The watcher left batches in the mailbox (`BatchMailbox`).
+        case batchesWaiting
         case watchEnded
         case signal(Int32)
         case rescanTimer
@@ -64,10 +65,16 @@ public final class Daemon: Sendable {
         var pipeline = try makePipeline(config)
 
         let (events, sink) = AsyncStream<DaemonEvent>.makeStream(bufferingPolicy: .unbounded)
-        let signals = SignalSources(signals: [SIGHUP, SIGTERM, SIGINT]) { sink.yield(.signal($0)) }
+        // SIGTERM and SIGINT also raise a flag, so work queued before them is skipped, not done first.
+        let stopRequested = Mutex(false)
+        let signals = SignalSources(signals: [SIGHUP, SIGTERM, SIGINT]) { sig in
+            if sig != SIGHUP { stopRequested.withLock { $0 = true } }
+            sink.yield(.signal(sig))
+        }
+        let mailbox = BatchMailbox()
         defer { signals.cancel() }
 
-        var watcher = try startWatcher(config, sink: sink)
+        var watcher = try startWatcher(config, sink: sink, mailbox: mailbox)
         var watchLimited = false
         let timers = Timers(sink: sink)
         defer { timers.cancelAll() }
@@ -88,7 +95,10 @@ public final class Daemon: Sendable {
 
         loop: for await event in events {
             switch event {
-            case let .batch(batch):
+            case .batchesWaiting:
+                // Everything the watcher reported since the last take, merged into one run.
+                guard let batch = mailbox.take() else { continue }
+                if stopRequested.withLock({ $0 }) { continue }
                 for reason in batch.reasons { log(reason) }
                 if batch.reasons.contains(where: { if case .watchLimit = $0 { return true } else { return false } }), !watchLimited {
                     watchLimited = true
@@ -106,6 +116,7 @@ public final class Daemon: Sendable {
                 }
                 notifier.status(status(pipeline, failures))
             case .rescanTimer, .retryTimer:
+                if stopRequested.withLock({ $0 }) { continue }
                 if runPipeline(pipeline, scope: .full, repeatProblems: false, health: health, failures: &failures) == nil {
                     timers.scheduleRetry(after: failures.backoff)
                 }
@@ -127,7 +138,8 @@ public final class Daemon: Sendable {
                     }
                     if fresh.source != config.source || fresh.daemon != config.daemon {
                         watcher.stop()
-                        watcher = try startWatcher(fresh, sink: sink)
+                        _ = mailbox.take()  // paths of the old tree; the full run below covers the new one
+                        watcher = try startWatcher(fresh, sink: sink, mailbox: mailbox)
                     }
                     config = fresh
                     timers.scheduleRescan(every: rescanInterval(config, watchLimited: watchLimited))
@@ -173,7 +185,8 @@ public final class Daemon: Sendable {
         return Pipeline(settings: PipelineSettings(config), store: store, logger: logger)
     }
 
-    private func startWatcher(_ config: Configuration, sink: AsyncStream<DaemonEvent>.Continuation) throws(StartError) -> DirectoryWatcher {
+    private func startWatcher(_ config: Configuration, sink: AsyncStream<DaemonEvent>.Continuation,
+                              mailbox: BatchMailbox) throws(StartError) -> DirectoryWatcher {
         let watcher: DirectoryWatcher
         do {
             watcher = try DirectoryWatcher(root: config.source, configuration: .init(debounce: config.daemon.debounce, maxDelay: config.daemon.maxDelay))
@@ -181,7 +194,7 @@ public final class Daemon: Sendable {
             throw .watch("cannot watch \(config.source): \(error)")
         }
         Task {
-            for await batch in watcher.batches { sink.yield(.batch(batch)) }
+            for await batch in watcher.batches where mailbox.put(batch) { sink.yield(.batchesWaiting) }
             sink.yield(.watchEnded)
         }
         return watcher
@@ -317,6 +330,43 @@ struct FailureLog {
 
     /// For systemd's STATUS= line while runs fail.
     var status: String? { pending ? "failing (\(attempts) attempt(s)), retrying" : nil }
+}
+
+/// Watch batches the event loop has not taken yet, merged into one.
+///
+/// A run can take longer than the watcher's debounce (a big tree, a slow
+/// disk, a failing disk's retries): forwarding each batch as its own event
+/// would queue one run per batch and leave the daemon behind for as long as
+/// the edits keep coming. Merged, the loop does one run for everything that
+/// changed while it was busy. Merging is a union: the pipeline looks at each
+/// changed path on disk, so a path both changed and removed is whatever the
+/// disk now says.
+final class BatchMailbox: Sendable {
+    private let pending = Mutex<WatchBatch?>(nil)
+
+    /// Adds `batch`; true when the loop must be told (nothing was waiting).
+    func put(_ batch: WatchBatch) -> Bool {
+        pending.withLock { waiting in
+            guard var merged = waiting else {
+                waiting = batch
+                return true
+            }
+            merged.changedPaths.formUnion(batch.changedPaths)
+            merged.removedPaths.formUnion(batch.removedPaths)
+            merged.needsRescan = merged.needsRescan || batch.needsRescan
+            for reason in batch.reasons where !merged.reasons.contains(reason) { merged.reasons.append(reason) }
+            waiting = merged
+            return false
+        }
+    }
+
+    /// Everything waiting, or nil.
+    func take() -> WatchBatch? {
+        pending.withLock { waiting in
+            defer { waiting = nil }
+            return waiting
+        }
+    }
 }
 
 /// Periodic rescan and retry timers feeding the event stream.
