@@ -1,7 +1,7 @@
 # feedd — the two commands a newcomer needs:
 #   make run     set up, build, and run feedd once on the sample (Config/feedd.toml) → Feeds/
 #   make check   set up, build, and pass every test (what CI runs)
-# Others: make install [PREFIX=/usr/local] [DESTDIR=], make bench, make fuzz, make screenshot, make unit-check, make clean
+# Others: make install [PREFIX=/usr/local] [DESTDIR=], make bench, make fuzz, make soak [SOAK_MINUTES=60], make screenshot, make unit-check, make clean
 
 PREFIX     ?= /usr/local
 DESTDIR    ?=
@@ -14,13 +14,13 @@ DOCDIR      = $(PREFIX)/share/doc/feedd
 SYSCONFDIR ?= /etc
 SHARED     ?= ../shared
 
-.PHONY: run check crash-check setup setup-test build release test judge-sample unit-check install uninstall bench fuzz fuzz-build screenshot clean
+.PHONY: run check crash-check setup setup-test build release test judge-sample unit-check soak install uninstall bench fuzz fuzz-build screenshot clean
 
 run: setup release
 	$$(swift build -c release --show-bin-path)/feedd --once --config Config/feedd.toml
 	@echo "Feeds written: $$(ls Feeds/*.atom)"
 
-check: setup-test build test judge-sample unit-check crash-check
+check: setup-test build test judge-sample unit-check crash-check soak
 	@echo "make check: all passed"
 
 setup:
@@ -79,6 +79,12 @@ uninstall:
 
 bench:
 	bench/run.sh
+
+# The daemon under random edits while its output disk fills and empties
+# (scripts/soak.py; needs root for the tmpfs). CI runs one minute.
+SOAK_MINUTES ?= 1
+soak:
+	scripts/soak.py --minutes $(SOAK_MINUTES) --binary "$$(swift build --show-bin-path)/feedd"
 
 # libFuzzer on each parser and on the renderer (Fuzz/README.md):
 #   make fuzz [FUZZ_SECONDS=600] [FUZZ_TARGETS="FuzzJSON FuzzListing"]
