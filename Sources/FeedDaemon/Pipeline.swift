@@ -167,15 +167,17 @@ public final class Pipeline {
         var parsed = parseAll(changed)
         report.filesParsed = parsed.count
 
-        // The order keeps both promises: the previous feeds stay byte for
-        // byte when anything fails, and the state never records what the
-        // feeds do not show. Feeds are staged (temp files written and
-        // fsync'd), then the state's changes are flushed to its WAL (a full
-        // or read-only state disk fails here), then the feeds are renamed
-        // into place, and only then is the state committed and the run's
-        // events logged. A COMMIT that still fails leaves feeds ahead of the
-        // state: the next run announces the same events again (a notice may
-        // repeat; it never goes missing).
+        // The order keeps all three promises: the previous feeds stay byte
+        // for byte when anything fails; the state never records what the
+        // feeds do not show; a notice may repeat after a crash but never goes
+        // missing. Feeds are staged (temp files written and fsync'd), then the
+        // state's changes are flushed to its WAL (a full or read-only state
+        // disk fails here, before anything is announced), then the feeds are
+        // renamed into place, then the run's events are logged, and only then
+        // is the state committed. A crash or a failing COMMIT after the log
+        // leaves the state behind: the next run announces the same events
+        // again. Logging after the COMMIT instead would lose them to a crash
+        // between the two.
         let batch = AtomicBatch(dryRun: options.dryRun)
         defer { batch.discard() }
         do {
@@ -184,10 +186,12 @@ public final class Pipeline {
                                             scanProblems: scanProblems, options: options, report: report, batch: batch)
                 try self.store.flush()
                 try batch.commit()
+                self.announce(staged, firstRun: staged.firstRun && !changed.isEmpty)
                 return staged
             }
         } catch let rollback as DryRunRollback {
             report = rollback.report
+            announce(report, firstRun: report.firstRun && !changed.isEmpty)
         } catch let error as PipelineError {
             throw error
         } catch let error as StoreError {
@@ -197,14 +201,17 @@ public final class Pipeline {
         } catch {
             throw .state("\(error)")
         }
-        // Said with the run's events, once they are committed: a first run
-        // that fails and is retried must not say it again and again.
-        if report.firstRun && !changed.isEmpty {
+        report.seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
+        return report
+    }
+
+    /// The run's lines: the first-run notice (with the events, so a failing
+    /// first run that is retried does not repeat it), then the events.
+    private func announce(_ report: RunReport, firstRun: Bool) {
+        if firstRun {
             logger.info("first run on this state directory: every entry found is announced as new", metadata: ["event": "first-run"])
         }
         log(report: report, conflicts: report.conflicts)
-        report.seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
-        return report
     }
 
     /// Raised inside the transaction to roll back a dry run after everything was computed.
@@ -377,13 +384,24 @@ public final class Pipeline {
 
     /// The newest entries of a feed, with their bodies: from the last
     /// published copy when unchanged, else from the source file.
-    func items(for feed: FeedSpec) throws -> [FeedItem] {
+    ///
+    /// - Parameter rendered: items already built in this run, by key: one
+    ///   entry appears in several feeds (its kind's, each of its categories'),
+    ///   and its body and HTML are read and rendered once.
+    func items(for feed: FeedSpec, rendered: inout [EntryKey: FeedItem]) throws -> [FeedItem] {
         var out: [FeedItem] = []
         let newest = try feed.facet.map { try store.newest(kind: feed.kind, facet: $0, limit: feed.cap) }
             ?? store.newest(kind: feed.kind, limit: feed.cap)
         for stored in newest {
+            if let item = rendered[stored.key] {
+                out.append(item)
+                continue
+            }
             guard let entry = try body(of: stored) else { continue }
-            out.append(FeedItem(entry: entry, published: stored.published, updated: stored.updated))
+            let item = FeedItem(entry: entry, published: stored.published, updated: stored.updated,
+                                contentHTML: HTMLContent.render(markdown: entry.body, baseURL: settings.site.baseURL))
+            rendered[stored.key] = item
+            out.append(item)
         }
         out.sort(by: FeedItem.feedOrder)
         return out

@@ -4,11 +4,15 @@ public struct FeedItem: Sendable, Equatable {
     public var entry: Entry
     public var published: Timestamp
     public var updated: Timestamp
+    /// The body as sanitised HTML, when the caller rendered it already (one
+    /// entry appears in several feeds and formats; Ink runs once per entry).
+    public var contentHTML: String?
 
-    public init(entry: Entry, published: Timestamp, updated: Timestamp) {
+    public init(entry: Entry, published: Timestamp, updated: Timestamp, contentHTML: String? = nil) {
         self.entry = entry
         self.published = published
         self.updated = max(updated, published)
+        self.contentHTML = contentHTML
     }
 
     /// Newest first, ties broken by key so the order never depends on input order.

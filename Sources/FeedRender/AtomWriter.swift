@@ -81,7 +81,7 @@ public struct AtomWriter: Sendable {
         if !summary.isEmpty {
             try textConstruct("summary", summary, w)
         }
-        let html = HTMLContent.render(markdown: e.body, baseURL: site.baseURL)
+        let html = item.contentHTML ?? HTMLContent.render(markdown: e.body, baseURL: site.baseURL)
         if !html.isEmpty {
             try w.element("content", html, attributes: [("type", "html")])
         }

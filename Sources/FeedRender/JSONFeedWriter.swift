@@ -47,7 +47,7 @@ public struct JSONFeedWriter: Sendable {
         if let link = site.link(of: e) { fields.append(("url", .string(link))) }
         let summary = Summary.of(markdown: e.body)
         if !summary.isEmpty { fields.append(("summary", .string(summary))) }
-        let html = HTMLContent.render(markdown: e.body, baseURL: site.baseURL)
+        let html = item.contentHTML ?? HTMLContent.render(markdown: e.body, baseURL: site.baseURL)
         // The spec requires content_html or content_text; an empty body still has a title.
         fields.append(html.isEmpty ? ("content_text", .string(XMLText.singleLine(e.title))) : ("content_html", .string(html)))
         let authors = e.feedAuthors

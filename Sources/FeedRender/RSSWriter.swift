@@ -63,7 +63,7 @@ public struct RSSWriter: Sendable {
         if let link = site.link(of: e) {
             try w.element("link", link)
         }
-        let html = HTMLContent.render(markdown: e.body, baseURL: site.baseURL)
+        let html = item.contentHTML ?? HTMLContent.render(markdown: e.body, baseURL: site.baseURL)
         if !html.isEmpty {
             try w.element("description", html)
         }
