@@ -23,7 +23,7 @@ public enum HTMLContent {
     /// not followed by `(`, `[` or `:` — so Ink never tries it. Ink's link reader
     /// backtracks on such brackets, and nested ones cost exponential time
     /// (`*[[[[…` with 40 brackets took minutes; found by FuzzRender). Code
-    /// (fenced, indented, or in backticks) is left as written.
+    /// (as Ink reads it, see `codeMask`) is left as written.
     static func defusingBrackets(_ markdown: String) -> String {
         guard markdown.contains("[") else { return markdown }
         var chars = Array(markdown)
@@ -52,7 +52,11 @@ public enum HTMLContent {
         return out
     }
 
-    /// Which characters are code: fenced blocks, indented lines, backtick spans.
+    /// Which characters Ink treats as code, mirroring its reader exactly
+    /// (anything else would hand Ink text it parses as HTML after all):
+    /// blocks fenced by a line starting with three or more backticks (to the
+    /// matching fence, or the end), and spans from a backtick to the next one
+    /// on the same line. Ink has no indented code blocks and no `~~~` fences.
     static func codeMask(_ chars: [Character]) -> [Bool] {
         var inCode = [Bool](repeating: false, count: chars.count)
         var i = 0
@@ -60,16 +64,19 @@ public enum HTMLContent {
         while i < chars.count {
             var end = i
             while end < chars.count, chars[end] != "\n" { end += 1 }
-            let line = chars[i..<end]
-            let trimmed = line.drop(while: { $0 == " " })
-            let fence = trimmed.starts(with: ["`", "`", "`"]) || trimmed.starts(with: ["~", "~", "~"])
+            let fence = chars[i..<end].starts(with: ["`", "`", "`"])
             if fence { inFence.toggle() }
-            if fence || inFence || line.starts(with: [" ", " ", " ", " "]) || line.first == "\t" {
+            if fence || inFence {
                 for k in i..<end { inCode[k] = true }
             } else {
-                var inSpan = false
-                for k in i..<end {
-                    if chars[k] == "`" { inSpan.toggle(); inCode[k] = true } else if inSpan { inCode[k] = true }
+                var k = i
+                while k < end {
+                    if chars[k] == "`", let close = chars[(k + 1)..<end].firstIndex(of: "`") {
+                        for m in k...close { inCode[m] = true }
+                        k = close + 1
+                    } else {
+                        k += 1
+                    }
                 }
             }
             i = end + 1

@@ -20,6 +20,13 @@ struct PathologicalMarkdownTests {
         #expect(html.contains("O"))
     }
 
+    /// FuzzRender: an unclosed backtick is not code to Ink, so the `<` after it must be defused too.
+    @Test func strayAngleAfterAnUnclosedBacktick() {
+        let body = "z`p b<p;\u{FFFD}a]]*[[[s[<O"
+        let html = HTMLContent.render(markdown: body, baseURL: "https://x.example/")
+        #expect(html.contains("O"))
+    }
+
     @Test func realTagsStillReachTheSanitiser() {
         let html = HTMLContent.render(markdown: "A <b>bold</b> word and a < b comparison.", baseURL: "https://x.example/")
         #expect(html.contains("<b>bold</b>"))
