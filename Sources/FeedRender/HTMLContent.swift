@@ -13,8 +13,8 @@ public enum HTMLContent {
     ///
     /// - Parameter baseURL: absolute URL relative links and images are resolved against.
     public static func render(markdown: String, baseURL: String) -> String {
-        let body = XMLText.sanitize(markdown)
-        guard body.contains(where: { !$0.isWhitespace }) else { return "" }
+        let body = tidyWhitespace(XMLText.sanitize(markdown))
+        guard !body.isEmpty else { return "" }
         let html = MarkdownParser().html(from: defusingAngles(defusingBrackets(expandingAutolinks(body))))
         return sanitize(html: html, baseURL: baseURL)
     }
@@ -50,6 +50,22 @@ public enum HTMLContent {
         }
         chars.removeAll()
         return out
+    }
+
+    /// Tabs become four spaces, every line loses its trailing blanks, and the
+    /// text its leading and trailing blank lines. Ink's list reader indexed
+    /// past the end of a body that ended in a line of only whitespace and
+    /// trapped (found by FuzzRender); none of this changes how Markdown renders.
+    static func tidyWhitespace(_ markdown: String) -> String {
+        var lines: [Substring] = []
+        for line in markdown.replacingOccurrences(of: "\t", with: "    ").split(separator: "\n", omittingEmptySubsequences: false) {
+            var l = line
+            while let last = l.last, last.isWhitespace { l = l.dropLast() }
+            lines.append(l)
+        }
+        while let first = lines.first, first.isEmpty { lines.removeFirst() }
+        while let last = lines.last, last.isEmpty { lines.removeLast() }
+        return lines.joined(separator: "\n")
     }
 
     /// Which characters Ink treats as code, mirroring its reader exactly

@@ -27,6 +27,12 @@ struct PathologicalMarkdownTests {
         #expect(html.contains("O"))
     }
 
+    /// FuzzRender: a list followed by a line of only whitespace at the very end made Ink index past the end and trap.
+    @Test(arguments: ["-\t\t\n8TF-\"\"\"\tU\t\t\t/\n\t", "- a\n  \n", "1. x\n\t\t", "- a\n    - b\n   "])
+    func listsEndingInWhitespaceDoNotTrap(_ body: String) {
+        _ = HTMLContent.render(markdown: body, baseURL: "https://x.example/")
+    }
+
     @Test func realTagsStillReachTheSanitiser() {
         let html = HTMLContent.render(markdown: "A <b>bold</b> word and a < b comparison.", baseURL: "https://x.example/")
         #expect(html.contains("<b>bold</b>"))
