@@ -19,7 +19,7 @@ public enum HTMLContent {
         return sanitize(html: html, baseURL: baseURL)
     }
 
-    /// Escapes every `[` that cannot open a link — unmatched, or whose `]` is
+    /// Writes every `[` that cannot open a link as `&#91;` — unmatched, or whose `]` is
     /// not followed by `(`, `[` or `:` — so Ink never tries it. Ink's link reader
     /// backtracks on such brackets, and nested ones cost exponential time
     /// (`*[[[[…` with 40 brackets took minutes; found by FuzzRender). Code
@@ -44,21 +44,26 @@ public enum HTMLContent {
         guard !escape.isEmpty else { return markdown }
         var out = ""
         out.reserveCapacity(markdown.utf8.count + escape.count)
+        // `&#91;`, not `\[`: Ink starts a link on any `[`, escaped or not,
+        // but passes character references through as text.
         for k in chars.indices {
-            if escape.contains(k) { out.append("\\") }
-            out.append(chars[k])
+            if escape.contains(k) { out += "&#91;" } else { out.append(chars[k]) }
         }
         chars.removeAll()
         return out
     }
 
-    /// Tabs become four spaces, every line loses its trailing blanks, and the
+    /// Line ends become LF (Ink also breaks lines at a lone CR, and the
+    /// masks below must see the lines Ink sees), tabs become four spaces,
+    /// every line loses its trailing blanks, and the
     /// text its leading and trailing blank lines. Ink's list reader indexed
     /// past the end of a body that ended in a line of only whitespace and
     /// trapped (found by FuzzRender); none of this changes how Markdown renders.
     static func tidyWhitespace(_ markdown: String) -> String {
         var lines: [Substring] = []
-        for line in markdown.replacingOccurrences(of: "\t", with: "    ").split(separator: "\n", omittingEmptySubsequences: false) {
+        let unified = markdown.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
+            .replacingOccurrences(of: "\t", with: "    ")
+        for line in unified.split(separator: "\n", omittingEmptySubsequences: false) {
             var l = line
             while let last = l.last, last.isWhitespace { l = l.dropLast() }
             lines.append(l)

@@ -33,6 +33,13 @@ struct PathologicalMarkdownTests {
         _ = HTMLContent.render(markdown: body, baseURL: "https://x.example/")
     }
 
+    /// FuzzRender: `\[` does not stop Ink from trying a link; brackets after a CR and a lone backtick still blew up.
+    @Test func bracketsAfterACarriageReturnAndALoneBacktick() {
+        let body = "z]]\r[[[s<@@ <\"" + String(repeating: "[", count: 40) + "`\u{FFFD}a]]"
+        let html = HTMLContent.render(markdown: body, baseURL: "https://x.example/")
+        #expect(html.contains("a]]"))
+    }
+
     @Test func realTagsStillReachTheSanitiser() {
         let html = HTMLContent.render(markdown: "A <b>bold</b> word and a < b comparison.", baseURL: "https://x.example/")
         #expect(html.contains("<b>bold</b>"))
