@@ -15,22 +15,84 @@ public enum HTMLContent {
     public static func render(markdown: String, baseURL: String) -> String {
         let body = tidyWhitespace(XMLText.sanitize(markdown))
         guard !body.isEmpty else { return "" }
-        let html = MarkdownParser().html(from: defusingAngles(defusingBrackets(expandingAutolinks(body))))
+        // Ink never sees code: fenced blocks and backtick spans are taken out
+        // and rendered here, so every `[` and `<` Ink does see can be defused.
+        let (prose, code) = extractingCode(body)
+        var html = MarkdownParser().html(from: defusingAngles(defusingBrackets(expandingAutolinks(prose))))
+        for (index, fragment) in code.enumerated().reversed() {
+            let token = codeToken(index)
+            html = html.replacingOccurrences(of: "<p>\(token)</p>", with: fragment)
+                .replacingOccurrences(of: token, with: fragment)
+        }
         return sanitize(html: html, baseURL: baseURL)
+    }
+
+    /// A placeholder Ink passes through as text (private-use characters and digits).
+    static func codeToken(_ index: Int) -> String { "\u{E000}\(index)\u{E001}" }
+
+    /// Fenced blocks (a line starting with three or more backticks, to the
+    /// next such line or the end) and backtick spans closed on their line,
+    /// replaced by tokens; returns the text and the HTML of each piece.
+    static func extractingCode(_ markdown: String) -> (String, [String]) {
+        guard markdown.contains("`") else { return (markdown, []) }
+        var code: [String] = []
+        var out: [String] = []
+        var fence: [Substring]?
+        var language = ""
+        func open() -> String {
+            language.isEmpty ? "<pre><code>" : "<pre><code class=\"language-\(language)\">"
+        }
+        for line in markdown.split(separator: "\n", omittingEmptySubsequences: false) {
+            if line.hasPrefix("```") {
+                if let block = fence {
+                    code.append(open() + escape(block.joined(separator: "\n")) + "</code></pre>")
+                    out.append("")
+                    out.append(codeToken(code.count - 1))
+                    out.append("")
+                    fence = nil
+                } else {
+                    fence = []
+                    language = String(line.drop(while: { $0 == "`" }).prefix(while: { $0.isASCII && ($0.isLetter || $0.isNumber || "+-_".contains($0)) }))
+                }
+                continue
+            }
+            if fence != nil {
+                fence?.append(line)
+                continue
+            }
+            var text = ""
+            var rest = line[...]
+            while let open = rest.firstIndex(of: "`") {
+                let after = rest[rest.index(after: open)...]
+                guard let close = after.firstIndex(of: "`") else { break }
+                text += rest[..<open]
+                code.append("<code>" + escape(String(after[..<close])) + "</code>")
+                text += codeToken(code.count - 1)
+                rest = after[after.index(after: close)...]
+            }
+            // A lone backtick is text; as an entity Ink cannot read it as code.
+            text += rest.replacingOccurrences(of: "`", with: "&#96;")
+            out.append(text)
+        }
+        if let block = fence {
+            code.append(open() + escape(block.joined(separator: "\n")) + "</code></pre>")
+            out.append("")
+            out.append(codeToken(code.count - 1))
+        }
+        return (out.joined(separator: "\n"), code)
     }
 
     /// Writes every `[` that cannot open a link as `&#91;` — unmatched, or whose `]` is
     /// not followed by `(`, `[` or `:` — so Ink never tries it. Ink's link reader
     /// backtracks on such brackets, and nested ones cost exponential time
     /// (`*[[[[…` with 40 brackets took minutes; found by FuzzRender). Code
-    /// (as Ink reads it, see `codeMask`) is left as written.
+    /// never reaches Ink (see `extractingCode`).
     static func defusingBrackets(_ markdown: String) -> String {
         guard markdown.contains("[") else { return markdown }
         var chars = Array(markdown)
-        let inCode = codeMask(chars)
         var stack: [Int] = []
         var escape = Set<Int>()
-        for k in chars.indices where !inCode[k] && !(k > 0 && chars[k - 1] == "\\") {
+        for k in chars.indices where !(k > 0 && chars[k - 1] == "\\") {
             if chars[k] == "[" {
                 stack.append(k)
             } else if chars[k] == "]", let open = stack.popLast() {
@@ -73,38 +135,6 @@ public enum HTMLContent {
         return lines.joined(separator: "\n")
     }
 
-    /// Which characters Ink treats as code, mirroring its reader exactly
-    /// (anything else would hand Ink text it parses as HTML after all):
-    /// blocks fenced by a line starting with three or more backticks (to the
-    /// matching fence, or the end), and spans from a backtick to the next one
-    /// on the same line. Ink has no indented code blocks and no `~~~` fences.
-    static func codeMask(_ chars: [Character]) -> [Bool] {
-        var inCode = [Bool](repeating: false, count: chars.count)
-        var i = 0
-        var inFence = false
-        while i < chars.count {
-            var end = i
-            while end < chars.count, chars[end] != "\n" { end += 1 }
-            let fence = chars[i..<end].starts(with: ["`", "`", "`"])
-            if fence { inFence.toggle() }
-            if fence || inFence {
-                for k in i..<end { inCode[k] = true }
-            } else {
-                var k = i
-                while k < end {
-                    if chars[k] == "`", let close = chars[(k + 1)..<end].firstIndex(of: "`") {
-                        for m in k...close { inCode[m] = true }
-                        k = close + 1
-                    } else {
-                        k += 1
-                    }
-                }
-            }
-            i = end + 1
-        }
-        return inCode
-    }
-
     /// Writes every `<` that does not open a well-formed tag on its line
     /// (`<name …>`, `</name>`, `<name/>`) as `&lt;`, so Ink's raw-HTML reader
     /// only ever sees real tags: on stray `<` it could loop without end
@@ -112,7 +142,6 @@ public enum HTMLContent {
     static func defusingAngles(_ markdown: String) -> String {
         guard markdown.contains("<") else { return markdown }
         let chars = Array(markdown)
-        let inCode = codeMask(chars)
         func isTag(at start: Int) -> Bool {
             var k = start + 1
             if k < chars.count, chars[k] == "/" { k += 1 }
@@ -127,7 +156,7 @@ public enum HTMLContent {
         var out = ""
         out.reserveCapacity(markdown.utf8.count)
         for k in chars.indices {
-            if chars[k] == "<", !inCode[k], !isTag(at: k) { out += "&lt;" } else { out.append(chars[k]) }
+            if chars[k] == "<", !isTag(at: k) { out += "&lt;" } else { out.append(chars[k]) }
         }
         return out
     }
