@@ -113,7 +113,7 @@ trap restore_target EXIT
 
 q() { printf '%q' "$1"; }
 
-feedd_cmd="$(q "$FEEDD_BIN") --once --source $(q "$CORPUS") --output $(q "$FEEDS") --state-dir $(q "$STATE") --log-level warning"
+feedd_cmd="$(q "$FEEDD_BIN") --once --config bench/bench.toml --source $(q "$CORPUS") --output $(q "$FEEDS") --state-dir $(q "$STATE") --log-level warning"
 cold_prepare="rm -rf $(q "$STATE") $(q "$FEEDS")"
 
 failed=()
@@ -159,7 +159,7 @@ rss_kb=()
 for i in 1 2 3; do
     rm -rf "$STATE" "$FEEDS"
     if /usr/bin/time -f '%M' -o "$OUT/rss-$i.txt" \
-        "$FEEDD_BIN" --once --source "$CORPUS" --output "$FEEDS" --state-dir "$STATE" --log-level warning; then
+        "$FEEDD_BIN" --once --config bench/bench.toml --source "$CORPUS" --output "$FEEDS" --state-dir "$STATE" --log-level warning; then
         rss_kb+=("$(tail -n 1 "$OUT/rss-$i.txt")")
     else
         log "FAILED: cold run $i under /usr/bin/time"
