@@ -397,9 +397,9 @@ public final class Pipeline {
                 out.append(item)
                 continue
             }
-            guard let entry = try body(of: stored) else { continue }
+            guard let (entry, cachedHTML) = try body(of: stored) else { continue }
             let item = FeedItem(entry: entry, published: stored.published, updated: stored.updated,
-                                contentHTML: HTMLContent.render(markdown: entry.body, baseURL: settings.site.baseURL))
+                                contentHTML: cachedHTML ?? HTMLContent.render(markdown: entry.body, baseURL: settings.site.baseURL))
             rendered[stored.key] = item
             out.append(item)
         }
@@ -407,23 +407,27 @@ public final class Pipeline {
         return out
     }
 
-    private func body(of stored: StoredEntry) throws -> Entry? {
-        if let cached = try store.payload(key: stored.key, fingerprint: stored.fingerprint) { return cached }
+    /// What the cached HTML of a payload was rendered for: it is reused only for the same.
+    var htmlBase: String { settings.site.baseURL + "|" + AtomWriter.generatorVersion }
+
+    /// The entry's body, and its HTML when a cached render is still good.
+    private func body(of stored: StoredEntry) throws -> (Entry, String?)? {
+        if let cached = try store.payload(key: stored.key, fingerprint: stored.fingerprint, htmlBase: htmlBase) { return cached }
         if case let .bytes(bytes, _) = SourceReader.read(root: settings.source, relative: stored.source, maxSize: settings.maxFileSize) {
             let file = SourceFile.parse(bytes: bytes, path: stored.source)
-            if let entry = file.entries.first(where: { $0.key == stored.key }) { return entry }
+            if let entry = file.entries.first(where: { $0.key == stored.key }) { return (entry, nil) }
             if !file.listingItems.isEmpty {
                 let previous = try store.entries(source: stored.source).compactMap { e -> KnownListingEntry? in
                     guard e.removedAt == nil, let b = e.sketch, let sketch = TextSketch(bytes: b) else { return nil }
                     return KnownListingEntry(key: e.key, kind: e.kind, fingerprint: e.fingerprint, sketch: sketch)
                 }
                 if let entry = ListingIdentity.resolve(items: file.listingItems, previous: previous).first(where: { $0.key == stored.key }) {
-                    return entry
+                    return (entry, nil)
                 }
             }
         }
         // The source no longer parses: keep showing what was last published.
-        return try store.lastPublished(key: stored.key)
+        return try store.lastPublished(key: stored.key).map { ($0, nil) }
     }
 
     // MARK: - Housekeeping

@@ -46,7 +46,7 @@ extension Pipeline {
         let rss = RSSWriter(site: site)
         let json = JSONFeedWriter(site: site)
         var files: [PublishedFile] = []
-        var published: [Entry] = []
+        var published: [(entry: Entry, html: String?)] = []
         var seen = Set<EntryKey>()
         var rendered: [EntryKey: FeedItem] = [:]
         var sections: [IndexPage.Section] = []
@@ -54,7 +54,7 @@ extension Pipeline {
             let items = try items(for: feed, rendered: &rendered)
             // An empty feed is dated by its last change (a removal), never by the clock.
             let emptyUpdated = items.isEmpty ? try store.lastChange(kind: feed.kind, facet: feed.facet) : .epoch
-            for item in items where seen.insert(item.entry.key).inserted { published.append(item.entry) }
+            for item in items where seen.insert(item.entry.key).inserted { published.append((item.entry, item.contentHTML)) }
             if feed.facet == nil {
                 sections.append(IndexPage.Section(feed: feed, items: items, categories: []))
             } else if !sections.isEmpty {
@@ -82,7 +82,7 @@ extension Pipeline {
             let outcome = try batch.stage(bytes, to: settings.output + "/index.html")
             files.append(PublishedFile(feed: "index", file: "index.html", entries: 0, written: outcome == .written, role: .page))
         }
-        try store.setPublished(published)
+        try store.setPublished(published, htmlBase: htmlBase)
         return files
     }
 }

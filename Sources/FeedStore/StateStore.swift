@@ -80,7 +80,7 @@ public struct StateSummary: Sendable, Equatable {
 /// inside it and commits only when they are on disk, so the state never
 /// records what the feeds do not show.
 public final class StateStore {
-    public static let schemaVersion = 2
+    public static let schemaVersion = 3
     public let directory: String
     private let db: Database
     private let lockFD: Int32
@@ -152,10 +152,17 @@ public final class StateStore {
                 facet TEXT NOT NULL, key TEXT NOT NULL, PRIMARY KEY(facet, key)) WITHOUT ROWID;
             \(Self.secondaryIndexes)
             CREATE TABLE IF NOT EXISTS payloads(
-                key TEXT PRIMARY KEY, fingerprint BLOB NOT NULL, entry BLOB NOT NULL) WITHOUT ROWID;
+                key TEXT PRIMARY KEY, fingerprint BLOB NOT NULL, entry BLOB NOT NULL,
+                html TEXT, html_base TEXT) WITHOUT ROWID;
             PRAGMA user_version=\(Self.schemaVersion);
             COMMIT;
             """)
+            // States from before the HTML cache (schema 2) gain its columns.
+            var columns = Set<String>()
+            try db.prepare("PRAGMA table_info(payloads)").forEach { columns.insert($0.text(1)) }
+            if !columns.contains("html") {
+                try db.execute("ALTER TABLE payloads ADD COLUMN html TEXT; ALTER TABLE payloads ADD COLUMN html_base TEXT;")
+            }
         } else if version > Int64(Self.schemaVersion) {
             throw StoreError(call: "open state", code: 0,
                              message: "state schema \(version) is newer than this feedd understands (\(Self.schemaVersion)); use a newer feedd or a fresh --state-dir")
@@ -392,11 +399,14 @@ public final class StateStore {
     // MARK: Payloads of published entries
 
     /// The entry as last published, when its fingerprint still matches.
-    public func payload(key: EntryKey, fingerprint: Fingerprint) throws(StoreError) -> Entry? {
-        var out: Entry?
-        try statement("SELECT fingerprint, entry FROM payloads WHERE key = ?").bind(.text(key.rawValue)).forEach { row in
-            guard row.blob(0) == fingerprint.bytes else { return }
-            out = try? JSONDecoder().decode(Entry.self, from: Data(row.blob(1)))
+    /// - Parameter htmlBase: what the cached HTML was rendered for (base URL
+    ///   and renderer version); HTML rendered for anything else is not returned.
+    public func payload(key: EntryKey, fingerprint: Fingerprint, htmlBase: String) throws(StoreError) -> (entry: Entry, html: String?)? {
+        var out: (entry: Entry, html: String?)?
+        try statement("SELECT fingerprint, entry, html, html_base FROM payloads WHERE key = ?").bind(.text(key.rawValue)).forEach { row in
+            guard row.blob(0) == fingerprint.bytes, let entry = try? JSONDecoder().decode(Entry.self, from: Data(row.blob(1))) else { return }
+            let html = !row.isNull(2) && !row.isNull(3) && row.text(3) == htmlBase ? row.text(2) : nil
+            out = (entry, html)
         }
         return out
     }
@@ -410,22 +420,26 @@ public final class StateStore {
         return out
     }
 
-    /// Keeps exactly `entries` as the published payloads.
-    public func setPublished(_ entries: [Entry]) throws(StoreError) {
+    /// Keeps exactly `entries` as the published payloads, each with the
+    /// HTML its body rendered to (so an unchanged entry is not rendered again).
+    public func setPublished(_ entries: [(entry: Entry, html: String?)], htmlBase: String) throws(StoreError) {
         try db.execute("CREATE TEMP TABLE IF NOT EXISTS keep(key TEXT PRIMARY KEY) WITHOUT ROWID; DELETE FROM keep;")
         let keep = try statement("INSERT OR IGNORE INTO temp.keep(key) VALUES(?)")
-        let upsert = try statement("INSERT OR REPLACE INTO payloads(key, fingerprint, entry) VALUES(?,?,?)")
-        let current = try statement("SELECT fingerprint FROM payloads WHERE key = ?")
+        let upsert = try statement("INSERT OR REPLACE INTO payloads(key, fingerprint, entry, html, html_base) VALUES(?,?,?,?,?)")
+        let current = try statement("SELECT fingerprint, html_base, html IS NOT NULL FROM payloads WHERE key = ?")
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        for e in entries {
+        for (e, html) in entries {
             try keep.bind(.text(e.key.rawValue)).run()
             let fp = e.fingerprint.bytes
             var same = false
-            try current.bind(.text(e.key.rawValue)).forEach { same = $0.blob(0) == fp }
+            try current.bind(.text(e.key.rawValue)).forEach {
+                same = $0.blob(0) == fp && (html == nil || (!$0.isNull(1) && $0.text(1) == htmlBase && $0.int(2) != 0))
+            }
             if same { continue }
             let data = (try? encoder.encode(e)) ?? Data()
-            try upsert.bind(.text(e.key.rawValue), .blob(fp), .blob(Array(data))).run()
+            try upsert.bind(.text(e.key.rawValue), .blob(fp), .blob(Array(data)),
+                            html.map { .text($0) } ?? .null, html == nil ? .null : .text(htmlBase)).run()
         }
         try db.execute("DELETE FROM payloads WHERE key NOT IN (SELECT key FROM temp.keep)")
     }

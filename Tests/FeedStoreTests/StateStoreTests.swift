@@ -89,10 +89,13 @@ struct StateStoreTests {
         let store = try StateStore(directory: Self.tempDir())
         let a = Entry(key: EntryKey(rawValue: "a"), kind: .publication, title: "A", body: "body a", source: "a.md")
         let b = Entry(key: EntryKey(rawValue: "b"), kind: .job, title: "B", body: "body b", source: "b.md")
-        try store.transaction { try store.setPublished([a, b]) }
-        #expect(try store.payload(key: a.key, fingerprint: a.fingerprint) == a)
-        #expect(try store.payload(key: a.key, fingerprint: b.fingerprint) == nil)
-        try store.transaction { try store.setPublished([b]) }
+        try store.transaction { try store.setPublished([(a, "<p>a</p>"), (b, nil)], htmlBase: "https://x/|1") }
+        #expect(try store.payload(key: a.key, fingerprint: a.fingerprint, htmlBase: "https://x/|1")?.entry == a)
+        #expect(try store.payload(key: a.key, fingerprint: a.fingerprint, htmlBase: "https://x/|1")?.html == "<p>a</p>")
+        // HTML rendered for another base URL (or renderer) is not reused.
+        #expect(try store.payload(key: a.key, fingerprint: a.fingerprint, htmlBase: "https://y/|1")?.html == nil)
+        #expect(try store.payload(key: a.key, fingerprint: b.fingerprint, htmlBase: "https://x/|1") == nil)
+        try store.transaction { try store.setPublished([(b, nil)], htmlBase: "https://x/|1") }
         #expect(try store.lastPublished(key: a.key) == nil)
         #expect(try store.lastPublished(key: b.key) == b)
     }
