@@ -64,7 +64,14 @@ public enum PipelineError: Error, CustomStringConvertible {
 /// One instance owns the state store; a run is one transaction, committed
 /// only after every feed is on disk.
 public final class Pipeline {
-    public var settings: PipelineSettings
+    public var settings: PipelineSettings {
+        didSet { itemCache.removeAll() }
+    }
+    /// The items of the last publish, by key, with the fingerprint they were
+    /// built from: the daemon's next run reuses them instead of reading and
+    /// rendering the same entries again (keyed by fingerprint, so an edit or a
+    /// rolled-back run can never serve a stale item).
+    var itemCache: [EntryKey: (fingerprint: Fingerprint, item: FeedItem)] = [:]
     let store: StateStore
     let logger: Logger
     /// Set by the daemon to read the clock for first-seen dates; tests pin it.
@@ -397,10 +404,17 @@ public final class Pipeline {
                 out.append(item)
                 continue
             }
+            if let cached = itemCache[stored.key], cached.fingerprint == stored.fingerprint,
+               cached.item.published == stored.published, cached.item.updated == stored.updated {
+                rendered[stored.key] = cached.item
+                out.append(cached.item)
+                continue
+            }
             guard let (entry, cachedHTML) = try body(of: stored) else { continue }
             let item = FeedItem(entry: entry, published: stored.published, updated: stored.updated,
                                 contentHTML: cachedHTML ?? HTMLContent.render(markdown: entry.body, baseURL: settings.site.baseURL))
             rendered[stored.key] = item
+            itemCache[stored.key] = (stored.fingerprint, item)
             out.append(item)
         }
         out.sort(by: FeedItem.feedOrder)

@@ -83,6 +83,8 @@ extension Pipeline {
             files.append(PublishedFile(feed: "index", file: "index.html", entries: 0, written: outcome == .written, role: .page))
         }
         try store.setPublished(published, htmlBase: htmlBase)
+        // Keep only what this publish showed.
+        itemCache = itemCache.filter { seen.contains($0.key) }
         return files
     }
 }
