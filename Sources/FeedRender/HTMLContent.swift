@@ -17,7 +17,14 @@ public enum HTMLContent {
         guard !body.isEmpty else { return "" }
         // Ink never sees code: fenced blocks and backtick spans are taken out
         // and rendered here, so every `[` and `<` Ink does see can be defused.
-        let (prose, code) = extractingCode(body)
+        var (prose, code) = extractingCode(body)
+        // A first line `---` makes Ink read "metadata", and its reader runs
+        // past the end of an unclosed block (found by FuzzRender); `***` is
+        // the same horizontal rule without that.
+        if let firstLine = prose.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false).first,
+           firstLine.trimmed() == "---" {
+            prose = "***" + prose.dropFirst(firstLine.count)
+        }
         var html = MarkdownParser().html(from: defusingAngles(defusingBrackets(expandingAutolinks(prose))))
         for (index, fragment) in code.enumerated().reversed() {
             let token = codeToken(index)

@@ -40,6 +40,12 @@ struct PathologicalMarkdownTests {
         #expect(html.contains("a]]"))
     }
 
+    /// FuzzRender: a body opening with `---` sent Ink's metadata reader past the end of the text.
+    @Test(arguments: ["---\t\n```+_[[``", "---\nkey: value", "  ---\n"])
+    func aLeadingRuleIsNotMetadata(_ body: String) {
+        _ = HTMLContent.render(markdown: body, baseURL: "https://x.example/")
+    }
+
     @Test func realTagsStillReachTheSanitiser() {
         let html = HTMLContent.render(markdown: "A <b>bold</b> word and a < b comparison.", baseURL: "https://x.example/")
         #expect(html.contains("<b>bold</b>"))
