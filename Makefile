@@ -43,7 +43,7 @@ judge-sample:
 	rm -rf .build/judge-sample
 	$$(swift build --show-bin-path)/feedd --once --config Config/feedd.toml \
 		--output .build/judge-sample/feeds --state-dir .build/judge-sample/state
-	$(SHARED)/tools/judge-feed --strict .build/judge-sample/feeds/*.atom
+	$(SHARED)/tools/judge-feed --strict .build/judge-sample/feeds/*.atom .build/judge-sample/feeds/*.rss
 
 unit-check:
 	scripts/check-unit.sh
