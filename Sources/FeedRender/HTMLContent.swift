@@ -99,8 +99,13 @@ public enum HTMLContent {
         var chars = Array(markdown)
         var stack: [Int] = []
         var escape = Set<Int>()
-        for k in chars.indices where !(k > 0 && chars[k - 1] == "\\") {
-            if chars[k] == "[" {
+        for k in chars.indices {
+            if chars[k] == "[", k > 0, chars[k - 1] == "\\" {
+                // `\[` is a literal bracket, but Ink would still try a link on it.
+                escape.insert(k)
+            } else if k > 0 && chars[k - 1] == "\\" {
+                continue
+            } else if chars[k] == "[" {
                 stack.append(k)
             } else if chars[k] == "]", let open = stack.popLast() {
                 let next = k + 1 < chars.count ? chars[k + 1] : " "
@@ -116,7 +121,12 @@ public enum HTMLContent {
         // `&#91;`, not `\[`: Ink starts a link on any `[`, escaped or not,
         // but passes character references through as text.
         for k in chars.indices {
-            if escape.contains(k) { out += "&#91;" } else { out.append(chars[k]) }
+            if escape.contains(k) {
+                if k > 0, chars[k - 1] == "\\" { out.removeLast() }
+                out += "&#91;"
+            } else {
+                out.append(chars[k])
+            }
         }
         chars.removeAll()
         return out
@@ -163,7 +173,15 @@ public enum HTMLContent {
         var out = ""
         out.reserveCapacity(markdown.utf8.count)
         for k in chars.indices {
-            if chars[k] == "<", !isTag(at: k) { out += "&lt;" } else { out.append(chars[k]) }
+            if chars[k] == "<", k > 0, chars[k - 1] == "\\" {
+                // `\<` is a literal `<` in Markdown; Ink loops on `\<p>` (found by FuzzRender).
+                out.removeLast()
+                out += "&lt;"
+            } else if chars[k] == "<", !isTag(at: k) {
+                out += "&lt;"
+            } else {
+                out.append(chars[k])
+            }
         }
         return out
     }

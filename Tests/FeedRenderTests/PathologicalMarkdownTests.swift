@@ -46,6 +46,13 @@ struct PathologicalMarkdownTests {
         _ = HTMLContent.render(markdown: body, baseURL: "https://x.example/")
     }
 
+    /// FuzzRender: Ink looped forever on a backslash-escaped tag.
+    @Test(arguments: ["\\<p>", "a \\<b>x</b>", "\\[x](y)"])
+    func backslashEscapesAreLiteral(_ body: String) {
+        let html = HTMLContent.render(markdown: body, baseURL: "https://x.example/")
+        #expect(!html.isEmpty)
+    }
+
     @Test func realTagsStillReachTheSanitiser() {
         let html = HTMLContent.render(markdown: "A <b>bold</b> word and a < b comparison.", baseURL: "https://x.example/")
         #expect(html.contains("<b>bold</b>"))
