@@ -6,16 +6,7 @@ extension StringProtocol {
     /// scalars and copies the middle once.
     public func trimmed() -> String {
         // Most text starts and ends in ASCII: find the ends on bytes.
-        if let fast = utf8.withContiguousStorageIfAvailable({ b -> String? in
-            func isSpace(_ c: UInt8) -> Bool { c == 0x20 || (c >= 0x09 && c <= 0x0D) }
-            var start = 0
-            var end = b.count
-            while start < end, isSpace(b[start]) { start += 1 }
-            if start == end { return "" }
-            while isSpace(b[end - 1]) { end -= 1 }
-            guard b[start] < 0x80, b[end - 1] < 0x80 else { return nil }
-            return String(decoding: UnsafeBufferPointer(rebasing: b[start..<end]), as: UTF8.self)
-        }), let fast {
+        if let fast = utf8.withContiguousStorageIfAvailable({ asciiTrimmed($0) }), let fast {
             return fast
         }
         let scalars = String(self).unicodeScalars
@@ -23,4 +14,17 @@ extension StringProtocol {
               let last = scalars.lastIndex(where: { !$0.properties.isWhitespace }) else { return "" }
         return String(scalars[first...last])
     }
+}
+
+/// `trimmed()` of UTF-8 bytes when both ends of the text are ASCII; nil
+/// otherwise (Unicode whitespace is for `trimmed()` to judge).
+public func asciiTrimmed(_ b: UnsafeBufferPointer<UInt8>) -> String? {
+    func isSpace(_ c: UInt8) -> Bool { c == 0x20 || (c >= 0x09 && c <= 0x0D) }
+    var start = 0
+    var end = b.count
+    while start < end, isSpace(b[start]) { start += 1 }
+    if start == end { return "" }
+    while isSpace(b[end - 1]) { end -= 1 }
+    guard b[start] < 0x80, b[end - 1] < 0x80 else { return nil }
+    return String(decoding: UnsafeBufferPointer(rebasing: b[start..<end]), as: UTF8.self)
 }

@@ -16,7 +16,7 @@ public enum MarkdownEntry {
         let parts = text.withUTF8 { utf8 in
             splitOffsets(utf8).map { offsets in
                 (offsets, SimpleFrontMatter.fields(UnsafeBufferPointer(rebasing: utf8[offsets.yaml]), firstLine: 2),
-                 trimmedBody(UnsafeBufferPointer(rebasing: utf8[offsets.body])))
+                 asciiTrimmed(UnsafeBufferPointer(rebasing: utf8[offsets.body])))
             }
         }
         guard let (offsets, simpleFields, simpleBody) = parts else {
@@ -75,19 +75,6 @@ public enum MarkdownEntry {
             lineNumber += 1
         }
         return nil
-    }
-
-    /// `trimmed()` of the body when both of its ends are ASCII; nil otherwise
-    /// (Unicode whitespace is for `trimmed()` to judge).
-    static func trimmedBody(_ b: UnsafeBufferPointer<UInt8>) -> String? {
-        func isSpace(_ c: UInt8) -> Bool { c == 0x20 || (c >= 0x09 && c <= 0x0D) }
-        var start = 0
-        var end = b.count
-        while start < end, isSpace(b[start]) { start += 1 }
-        if start == end { return "" }
-        while isSpace(b[end - 1]) { end -= 1 }
-        guard b[start] < 0x80, b[end - 1] < 0x80 else { return nil }
-        return String(decoding: UnsafeBufferPointer(rebasing: b[start..<end]), as: UTF8.self)
     }
 
     /// Splits `---\nYAML\n---\nBODY`. The closing fence may also be `...`.

@@ -39,16 +39,3 @@ extension Site {
         entry.link.flatMap { LinkTarget.absolute(XMLText.singleLine($0), base: baseURL) }
     }
 }
-
-/// File names of the formats written beside an Atom feed.
-public enum FeedFileName {
-    /// `publications.atom` → `publications.rss`.
-    public static func rss(forAtom file: String) -> String { replacingExtension(of: file, with: "rss") }
-    /// `publications.atom` → `publications.json`.
-    public static func json(forAtom file: String) -> String { replacingExtension(of: file, with: "json") }
-
-    static func replacingExtension(of file: String, with ext: String) -> String {
-        if file.hasSuffix(".atom") { return String(file.dropLast(5)) + "." + ext }
-        return file + "." + ext
-    }
-}

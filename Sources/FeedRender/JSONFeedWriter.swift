@@ -18,13 +18,13 @@ public struct JSONFeedWriter: Sendable {
     /// - Parameters:
     ///   - items: already selected and ordered newest first (see `FeedItem.feedOrder`).
     ///   - file: this JSON file's name beside the Atom feed, for `feed_url`;
-    ///     `FeedFileName.json(forAtom: feed.file)` by default.
+    ///     `feed.file(for: .json)` by default.
     public func render(_ feed: FeedSpec, items: [FeedItem], file: String? = nil) -> [UInt8] {
         var doc: [(String, JSONValue)] = [
             ("version", .string(Self.version)),
             ("title", .string(XMLText.singleLine(feed.title))),
             ("home_page_url", .string(site.homePage)),
-            ("feed_url", .string(site.url(of: file ?? FeedFileName.json(forAtom: feed.file)))),
+            ("feed_url", .string(site.url(of: file ?? feed.file(for: .json)))),
             ("language", .string(site.language)),
             ("authors", .array([author(XMLText.singleLine(site.author),
                                        url: site.authorURI.flatMap { LinkTarget.absolute($0, base: site.baseURL) })])),

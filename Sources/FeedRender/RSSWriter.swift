@@ -27,7 +27,7 @@ public struct RSSWriter: Sendable {
     /// - Parameters:
     ///   - items: already selected and ordered newest first (see `FeedItem.feedOrder`).
     ///   - file: this RSS file's name beside the Atom feed, for the self link;
-    ///     `FeedFileName.rss(forAtom: feed.file)` by default.
+    ///     `feed.file(for: .rss)` by default.
     ///   - emptyUpdated: `lastBuildDate` when there are no items.
     public func render(_ feed: FeedSpec, items: [FeedItem], file: String? = nil,
                        emptyUpdated: Timestamp = .epoch) throws(RenderError) -> [UInt8] {
@@ -46,7 +46,7 @@ public struct RSSWriter: Sendable {
         try w.element("lastBuildDate", updated.rfc822)
         try w.element("generator", "\(AtomWriter.generatorName) \(AtomWriter.generatorVersion) (\(AtomWriter.generatorURI))")
         try w.element("docs", Self.docs)
-        let selfFile = file ?? FeedFileName.rss(forAtom: feed.file)
+        let selfFile = file ?? feed.file(for: .rss)
         try w.empty("atom:link", attributes: [("href", site.url(of: selfFile)), ("rel", "self"), ("type", "application/rss+xml")])
         for item in items {
             try self.item(item, w)

@@ -5,7 +5,7 @@ import FeedModel
 
 struct JSONFeedWriterTests {
     static func render(_ items: [FeedItem] = Sample.items) -> [UInt8] {
-        JSONFeedWriter(site: Sample.site).render(Sample.feed, items: items, file: FeedFileName.json(forAtom: Sample.feed.file))
+        JSONFeedWriter(site: Sample.site).render(Sample.feed, items: items, file: Sample.feed.file(for: .json))
     }
 
     static func parse(_ bytes: [UInt8]) throws -> [String: Any] {

@@ -5,7 +5,7 @@ import FeedModel
 
 struct RSSWriterTests {
     static func render(_ items: [FeedItem] = Sample.items) throws -> [UInt8] {
-        try RSSWriter(site: Sample.site).render(Sample.feed, items: items, file: FeedFileName.rss(forAtom: Sample.feed.file))
+        try RSSWriter(site: Sample.site).render(Sample.feed, items: items, file: Sample.feed.file(for: .rss))
     }
 
     @Test func matchesTheGoldenFile() throws {
@@ -46,8 +46,8 @@ struct RSSWriterTests {
     }
 
     @Test func fileNameFollowsTheAtomFeed() throws {
-        #expect(FeedFileName.rss(forAtom: "openings-us.atom") == "openings-us.rss")
-        #expect(FeedFileName.json(forAtom: "openings-us.atom") == "openings-us.json")
+        #expect(FeedSpec(name: "openings-us", file: "openings-us.atom", kind: .job, title: "T").file(for: .rss) == "openings-us.rss")
+        #expect(FeedSpec(name: "openings-us", file: "openings-us.atom", kind: .job, title: "T").file(for: .json) == "openings-us.json")
         let doc = try #require(ParsedFeed(try RSSWriter(site: Sample.site).render(Sample.feed, items: [])))
         #expect(doc.strings("/rss/channel/a:link/@href") == ["https://feeds.example.org/lab/publications.rss"])
         #expect(doc.strings("/rss/channel/lastBuildDate") == ["Thu, 01 Jan 1970 00:00:00 +0000"])
