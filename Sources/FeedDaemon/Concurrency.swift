@@ -48,3 +48,20 @@ final class Progress: Sendable {
         }
     }
 }
+
+/// Debug lines with the wall time of each phase of a run (`--log-level debug`):
+/// where a slow run spends its time, without a profiler.
+struct PhaseClock {
+    private let logger: Logger
+    private var last = DispatchTime.now().uptimeNanoseconds
+
+    init(logger: Logger) { self.logger = logger }
+
+    mutating func lap(_ phase: String) {
+        let now = DispatchTime.now().uptimeNanoseconds
+        let ms = Double(now - last) / 1e6
+        last = now
+        if getenv("FEEDD_PHASES") != nil { FileHandle.standardError.write(Data("phase \(phase): \(String(format: "%.1f", ms)) ms\n".utf8)) }
+        logger.debug("phase \(phase): \(String(format: "%.1f", ms)) ms", metadata: ["event": "phase", "phase": "\(phase)"])
+    }
+}

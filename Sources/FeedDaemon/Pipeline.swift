@@ -76,11 +76,14 @@ public final class Pipeline {
     let logger: Logger
     /// Set by the daemon to read the clock for first-seen dates; tests pin it.
     var clock: () -> Timestamp = { Timestamp.now() }
+    /// The current run's phase timings (debug lines).
+    private var phases: PhaseClock
 
     public init(settings: PipelineSettings, store: StateStore, logger: Logger) {
         self.settings = settings
         self.store = store
         self.logger = logger
+        phases = PhaseClock(logger: logger)
     }
 
     public struct Options: Sendable {
@@ -107,6 +110,7 @@ public final class Pipeline {
 
     public func run(_ options: Options = Options(), scope: Scope = .full) throws(PipelineError) -> RunReport {
         let started = DispatchTime.now()
+        phases = PhaseClock(logger: logger)
         var report = RunReport()
         var changed: [String] = []
         var deleted: [String] = []
@@ -117,6 +121,7 @@ public final class Pipeline {
             removeStaleTempFiles()
             let snapshot: SourceSnapshot
             do { snapshot = try SourceScanner.scan(root: settings.source) } catch { throw .source(error.description) }
+            phases.lap("scan")
             report.filesScanned = snapshot.files.count
             scanProblems = snapshot.problems
             // One pass over the state's files, one lookup each: no second table of 100,000 records.
@@ -170,8 +175,10 @@ public final class Pipeline {
         }
         changed.sort()
         deleted.sort()
+        phases.lap("compare")
 
         var parsed = parseAll(changed)
+        phases.lap("parse")
         report.filesParsed = parsed.count
 
         // The order keeps all three promises: the previous feeds stay byte
@@ -192,6 +199,7 @@ public final class Pipeline {
                 let staged = try self.apply(parsed: &parsed, deleted: deleted, unchangedProblems: options.repeatKnownProblems ? unchangedProblems : [],
                                             scanProblems: scanProblems, options: options, report: report, batch: batch)
                 try self.store.flush()
+                self.phases.lap("flush")
                 try batch.commit()
                 self.announce(staged, firstRun: staged.firstRun && !changed.isEmpty)
                 return staged
@@ -208,6 +216,7 @@ public final class Pipeline {
         } catch {
             throw .state("\(error)")
         }
+        phases.lap("commit")
         report.seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
         return report
     }
@@ -229,6 +238,8 @@ public final class Pipeline {
                        batch: AtomicBatch) throws -> RunReport {
         var report = initial
         let now = clock()
+        // The facet index covers what the feeds group by, and nothing else.
+        try store.indexFacets(Set(settings.feeds.flatMap(\.groupBy)))
 
         // Files that vanished, or turned out gone when opened, are deletions.
         var touched = Set(deleted)
@@ -256,6 +267,7 @@ public final class Pipeline {
         }
         // Everything needed was copied out: free the per-file arrays before the diff builds its own.
         parsed = []
+        phases.lap("collect")
 
         let known: [EntryKey: StoredEntry]
         if touched.count > 2000 {
@@ -268,7 +280,9 @@ public final class Pipeline {
             }
             known = k
         }
+        phases.lap("load")
         let result = Diff.diff(known: known.mapValues(KnownEntry.init), current: records, touched: touched)
+        phases.lap("diff")
 
         // Only listing items carry sketches; without any, the lookup below is always nil.
         let byKey = records.contains(where: { $0.sketch != nil })
@@ -286,7 +300,8 @@ public final class Pipeline {
                 try store.put(entry: StoredEntry(key: record.key, kind: record.kind, source: record.source, title: record.title,
                                                  fingerprint: record.fingerprint, published: published, updated: max(updated, published),
                                                  firstSeen: firstSeen, lastChanged: lastChanged, removedAt: nil,
-                                                 sketch: byKey[record.key]?.sketch))
+                                                 sketch: byKey[record.key]?.sketch),
+                              facets: record.facets)
             }
             for removal in result.removals {
                 try store.markRemoved(key: removal.key, at: now)
@@ -300,9 +315,11 @@ public final class Pipeline {
         } else {
             try writeRows()
         }
+        phases.lap("store")
 
         // Render every feed from the state as it now stands (see Publishing.swift).
         report.feeds = try publish(into: batch)
+        phases.lap("render")
 
         report.events = result.events
         report.rejections = scanProblems + newProblems + unchangedProblems
@@ -313,23 +330,6 @@ public final class Pipeline {
     }
 
     // MARK: - Parsing
-
-    /// A parsed file reduced to what the diff needs: Markdown and JSON
-    /// bodies are dropped once fingerprinted; listing items stay whole for
-    /// identity resolution (pages are few and small).
-    struct ScannedFile: Sendable {
-        var records: [EntryRecord]
-        var listingItems: [ListingItem]
-        var rejections: [Rejection]
-        var isUnusable: Bool
-
-        init(_ file: ParsedFile) {
-            records = file.entries.map { EntryRecord($0) }
-            listingItems = file.listingItems
-            rejections = file.rejections
-            isUnusable = file.isUnusable
-        }
-    }
 
     enum ParseResult: Sendable {
         case parsed(ScannedFile, FileStamp)
@@ -367,7 +367,7 @@ public final class Pipeline {
                 case let .rejected(r): outcome = .rejected(r, SourceScanner.stamp(root: root, relative: path))
                 case let .unsettled(r): outcome = .rejected(r, nil)  // no stamp: read again next time
                 case let .bytes(bytes, stamp):
-                    outcome = .parsed(ScannedFile(SourceFile.parse(bytes: bytes, path: path)), stamp)
+                    outcome = .parsed(SourceFile.scan(bytes: bytes, path: path), stamp)
                 }
                 results.set(i, ParsedOutcome(path: path, result: outcome))
                 progress.tick()

@@ -48,6 +48,14 @@ public struct Entry: Sendable, Codable, Equatable {
     /// collapsed, so reformatting is not an edit. Source path and line are not
     /// part of it: moving a file is not an edit either.
     public var fingerprint: Fingerprint {
+        var body = body
+        return body.withUTF8 { fingerprint(bodyUTF8: $0) }
+    }
+
+    /// `fingerprint` with the body given as UTF-8 bytes (`self.body` is not
+    /// read): a scan fingerprints a file's body where it was read, without
+    /// making a `String` of it.
+    public func fingerprint(bodyUTF8: UnsafeBufferPointer<UInt8>) -> Fingerprint {
         let fields: [(String, String)] = [
             ("kind", kind.rawValue),
             ("title", title),
@@ -59,9 +67,8 @@ public struct Entry: Sendable, Codable, Equatable {
             ("location", location?.description ?? ""),
             ("team", team ?? ""),
             ("tags", tags.joined(separator: "\u{1F}")),
-            ("body", body),
         ]
-        return Fingerprint(of: CanonicalWriter.bytes(fields))
+        return Fingerprint(of: CanonicalWriter.bytes(fields, last: ("body", bodyUTF8)))
     }
 }
 
@@ -98,63 +105,95 @@ enum CanonicalWriter {
     /// Room left for the decimal length and its NUL before the value is known.
     private static let lengthRoom = 24
 
-    /// The canonical bytes of `fields`, written into one buffer sized up front.
-    static func bytes(_ fields: [(String, String)]) -> [UInt8] {
-        var capacity = 0
+    /// The canonical bytes of `fields` and then `last`, written into one buffer sized up front.
+    static func bytes(_ fields: [(String, String)], last: (String, UnsafeBufferPointer<UInt8>)) -> [UInt8] {
+        var capacity = last.0.utf8.count + 1 + lengthRoom + last.1.count + 8
         for (name, value) in fields { capacity += name.utf8.count + 1 + lengthRoom + value.utf8.count + 8 }
         return [UInt8](unsafeUninitializedCapacity: capacity) { buffer, count in
             guard let base = buffer.baseAddress else { count = 0; return }
             var o = 0
             for (name, value) in fields {
-                var name = name
                 var value = value
-                name.withUTF8 { n in
-                    if let src = n.baseAddress { (base + o).initialize(from: src, count: n.count) }
-                    o += n.count
-                }
-                base[o] = 0
-                o += 1
-                value.withUTF8 { utf8 in
-                    // The value is collapsed into place after a gap, then moved up behind its length.
-                    let valueStart = o + lengthRoom
-                    let collapsed = collapse(utf8, into: base + valueStart)
-                    var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
-                    let digitCount = withUnsafeMutableBytes(of: &digits) { d -> Int in
-                        var v = collapsed
-                        var k = 0
-                        repeat {
-                            d[k] = UInt8(ascii: "0") + UInt8(v % 10)
-                            v /= 10
-                            k += 1
-                        } while v > 0
-                        for i in 0..<k { base[o + i] = d[k - 1 - i] }
-                        return k
-                    }
-                    base[o + digitCount] = 0
-                    o += digitCount + 1
-                    memmove(base + o, base + valueStart, collapsed)  // the regions may overlap
-                    o += collapsed
-                }
+                value.withUTF8 { append(name: name, value: $0, to: base, at: &o) }
             }
+            append(name: last.0, value: last.1, to: base, at: &o)
             count = o
         }
+    }
+
+    /// One field: its name, NUL, the collapsed value's length in decimal, NUL, the collapsed value.
+    private static func append(name: String, value utf8: UnsafeBufferPointer<UInt8>, to base: UnsafeMutablePointer<UInt8>, at o: inout Int) {
+        var name = name
+        name.withUTF8 { n in
+            if let src = n.baseAddress { (base + o).initialize(from: src, count: n.count) }
+            o += n.count
+        }
+        base[o] = 0
+        o += 1
+        // The value is collapsed into place after a gap, then moved up behind its length.
+        let valueStart = o + lengthRoom
+        let collapsed = collapse(utf8, into: base + valueStart)
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
+        let digitCount = withUnsafeMutableBytes(of: &digits) { d -> Int in
+            var v = collapsed
+            var k = 0
+            repeat {
+                d[k] = UInt8(ascii: "0") + UInt8(v % 10)
+                v /= 10
+                k += 1
+            } while v > 0
+            for i in 0..<k { base[o + i] = d[k - 1 - i] }
+            return k
+        }
+        base[o + digitCount] = 0
+        o += digitCount + 1
+        memmove(base + o, base + valueStart, collapsed)  // the regions may overlap
+        o += collapsed
     }
 
     /// Writes the value with each whitespace run between words turned into
     /// one space and the ends dropped; returns the count written.
     ///
-    /// Branch-free per byte: every whitespace byte is written as a space,
-    /// but the output only advances past the first of a run. Word lengths
-    /// in prose are random, so a loop that branches on them mispredicts.
-    private static func collapse(_ utf8: UnsafeBufferPointer<UInt8>, into out: UnsafeMutablePointer<UInt8>) -> Int {
+    /// Sixteen bytes at a time where nothing changes (no whitespace but
+    /// single spaces after a non-space: most of prose), byte by byte
+    /// elsewhere; both give the same bytes.
+    static func collapse(_ utf8: UnsafeBufferPointer<UInt8>, into out: UnsafeMutablePointer<UInt8>) -> Int {
+        guard let src = utf8.baseAddress else { return 0 }
+        let n = utf8.count
         var o = 0
         var previousWasSpace = 1  // leading whitespace is dropped
-        for byte in utf8 {
-            let isSpace = (byte == 0x20) || (byte &- 0x09 <= 4) ? 1 : 0
-            out[o] = isSpace == 1 ? 0x20 : byte
-            o &+= 1 &- (isSpace & previousWasSpace)
-            previousWasSpace = isSpace
+        var i = 0
+        // Branch-free per byte: every whitespace byte is written as a space,
+        // but the output only advances past the first of a run.
+        @inline(__always) func scalar(_ end: Int) {
+            while i < end {
+                let byte = src[i]
+                let isSpace = (byte == 0x20) || (byte &- 0x09 <= 4) ? 1 : 0
+                out[o] = isSpace == 1 ? 0x20 : byte
+                o &+= 1 &- (isSpace & previousWasSpace)
+                previousWasSpace = isSpace
+                i &+= 1
+            }
         }
+        scalar(min(1, n))
+        let space = SIMD16<UInt8>(repeating: 0x20)
+        let nine = SIMD16<UInt8>(repeating: 0x09)
+        let five = SIMD16<UInt8>(repeating: 5)
+        while i + 16 <= n {
+            let chunk = UnsafeRawPointer(src + i).loadUnaligned(as: SIMD16<UInt8>.self)
+            let before = UnsafeRawPointer(src + i - 1).loadUnaligned(as: SIMD16<UInt8>.self)
+            let control = (chunk &- nine) .< five
+            let spaceAfterSpace = (chunk .== space) .& ((before .== space) .| ((before &- nine) .< five))
+            if any(control .| spaceAfterSpace) {
+                scalar(i + 16)
+            } else {
+                UnsafeMutableRawPointer(out + o).storeBytes(of: chunk, as: SIMD16<UInt8>.self)
+                o &+= 16
+                i &+= 16
+                previousWasSpace = chunk[15] == 0x20 ? 1 : 0
+            }
+        }
+        scalar(n)
         if previousWasSpace == 1 && o > 0 { o -= 1 }  // and trailing
         return o
     }

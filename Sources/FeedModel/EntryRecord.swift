@@ -15,12 +15,18 @@ public struct EntryRecord: Sendable, Equatable {
     public var facets: [Facet]
 
     public init(_ entry: Entry, sketch: [UInt8]? = nil) {
+        self.init(entry, fingerprint: entry.fingerprint, sketch: sketch)
+    }
+
+    /// The record of an entry whose body was fingerprinted where it was read
+    /// (`Entry.fingerprint(bodyUTF8:)`); `entry.body` is not used.
+    public init(_ entry: Entry, fingerprint: Fingerprint, sketch: [UInt8]? = nil) {
         self.key = entry.key
         self.kind = entry.kind
         self.title = entry.title
         self.source = entry.source
         self.line = entry.line
-        self.fingerprint = entry.fingerprint
+        self.fingerprint = fingerprint
         self.published = entry.published
         self.updated = entry.updated
         self.sketch = sketch

@@ -19,12 +19,17 @@ extension StringProtocol {
 /// `trimmed()` of UTF-8 bytes when both ends of the text are ASCII; nil
 /// otherwise (Unicode whitespace is for `trimmed()` to judge).
 public func asciiTrimmed(_ b: UnsafeBufferPointer<UInt8>) -> String? {
+    asciiTrimmedRange(b).map { String(decoding: UnsafeBufferPointer(rebasing: b[$0]), as: UTF8.self) }
+}
+
+/// The byte range `asciiTrimmed` keeps, without copying it; nil when an end is not ASCII.
+public func asciiTrimmedRange(_ b: UnsafeBufferPointer<UInt8>) -> Range<Int>? {
     func isSpace(_ c: UInt8) -> Bool { c == 0x20 || (c >= 0x09 && c <= 0x0D) }
     var start = 0
     var end = b.count
     while start < end, isSpace(b[start]) { start += 1 }
-    if start == end { return "" }
+    if start == end { return 0..<0 }
     while isSpace(b[end - 1]) { end -= 1 }
     guard b[start] < 0x80, b[end - 1] < 0x80 else { return nil }
-    return String(decoding: UnsafeBufferPointer(rebasing: b[start..<end]), as: UTF8.self)
+    return start..<end
 }

@@ -26,6 +26,14 @@ struct EntryBuilder {
     var defaultKey: String
 
     func build(_ fields: [String: FieldValue], body: String) throws(Rejection) -> Entry {
+        var entry = try build(fields, hasBody: !body.isEmpty)
+        if !body.isEmpty { entry.body = body }
+        return entry
+    }
+
+    /// The entry without its body text: empty when `hasBody` (the caller
+    /// has it), else the `body` field when there is one.
+    func build(_ fields: [String: FieldValue], hasBody: Bool) throws(Rejection) -> Entry {
         let kind = try kindOf(fields)
         let key: EntryKey
         if let id = fields["id"], case .null = id {
@@ -56,10 +64,8 @@ struct EntryBuilder {
         if let value = fields["location"] {
             entry.location = try location(value)
         }
-        if let value = fields["body"], body.isEmpty {
+        if let value = fields["body"], !hasBody {
             entry.body = try optionalText(value, "body") ?? ""
-        } else {
-            entry.body = body
         }
         return entry
     }

@@ -13,33 +13,73 @@ public enum MarkdownEntry {
     /// - Throws: `Rejection` naming the line of the problem.
     public static func parse(_ text: String, source: String) throws(Rejection) -> Entry {
         var text = text
-        let parts = text.withUTF8 { utf8 in
-            splitOffsets(utf8).map { offsets in
-                (offsets, SimpleFrontMatter.fields(UnsafeBufferPointer(rebasing: utf8[offsets.yaml]), firstLine: 2),
-                 asciiTrimmed(UnsafeBufferPointer(rebasing: utf8[offsets.body])))
+        let result = text.withUTF8 { utf8 -> Result<Entry, Rejection> in
+            do throws(Rejection) {
+                var (entry, body) = try head(utf8, source: source)
+                switch body {
+                case let .bytes(range): entry.body = String(decoding: UnsafeBufferPointer(rebasing: utf8[range]), as: UTF8.self)
+                case let .text(text): entry.body = text
+                }
+                return .success(entry)
+            } catch {
+                return .failure(error)
             }
         }
-        guard let (offsets, simpleFields, simpleBody) = parts else {
+        return try result.get()
+    }
+
+    /// What the diff needs of a file's entry, from its checked UTF-8 (see
+    /// `SourceText.validated`): the body is fingerprinted where it lies,
+    /// never copied into a `String`.
+    public static func record(_ utf8: UnsafeBufferPointer<UInt8>, source: String) throws(Rejection) -> EntryRecord {
+        let (entry, body) = try head(utf8, source: source)
+        switch body {
+        case let .bytes(range):
+            return EntryRecord(entry, fingerprint: entry.fingerprint(bodyUTF8: UnsafeBufferPointer(rebasing: utf8[range])))
+        case let .text(text):
+            var text = text
+            return EntryRecord(entry, fingerprint: text.withUTF8 { entry.fingerprint(bodyUTF8: $0) })
+        }
+    }
+
+    /// Where an entry's body is: trimmed bytes of the file, or text made
+    /// when that is not possible (an end that is not ASCII, which
+    /// `trimmed()` judges; a `body` field).
+    enum Body {
+        case bytes(Range<Int>)
+        case text(String)
+    }
+
+    /// The entry from the front matter (its `body` left empty) and where its body is.
+    static func head(_ utf8: UnsafeBufferPointer<UInt8>, source: String) throws(Rejection) -> (Entry, Body) {
+        guard let offsets = splitOffsets(utf8) else {
             // Not split on bytes: let the String version say why.
-            _ = try split(text, source: source)
+            _ = try split(String(decoding: utf8, as: UTF8.self), source: source)
             throw Rejection(source: source, line: 1, message: "unterminated front matter: the `---` on line 1 has no closing `---` line")
         }
-        let utf8 = text.utf8
+        let yaml = UnsafeBufferPointer(rebasing: utf8[offsets.yaml])
         let fields: [String: FieldValue]
-        if let simpleFields {
-            fields = simpleFields
+        if let simple = SimpleFrontMatter.fields(yaml, firstLine: 2) {
+            fields = simple
         } else {
-            let yaml = Substring(utf8[utf8.index(utf8.startIndex, offsetBy: offsets.yaml.lowerBound)..<utf8.index(utf8.startIndex, offsetBy: offsets.yaml.upperBound)])
-            fields = try FrontMatter.fields(yaml, firstLine: 2, source: source)
+            fields = try FrontMatter.fields(Substring(String(decoding: yaml, as: UTF8.self)), firstLine: 2, source: source)
         }
-        let body: String
-        if let simpleBody {
-            body = simpleBody
+        let bodyBytes = UnsafeBufferPointer(rebasing: utf8[offsets.body])
+        let body: Body
+        if let trimmed = asciiTrimmedRange(bodyBytes) {
+            body = .bytes((trimmed.lowerBound + offsets.body.lowerBound)..<(trimmed.upperBound + offsets.body.lowerBound))
         } else {
-            body = Substring(utf8[utf8.index(utf8.startIndex, offsetBy: offsets.body.lowerBound)...]).trimmed()
+            body = .text(String(decoding: bodyBytes, as: UTF8.self).trimmed())
+        }
+        let hasBody: Bool
+        switch body {
+        case let .bytes(range): hasBody = !range.isEmpty
+        case let .text(text): hasBody = !text.isEmpty
         }
         let builder = EntryBuilder(source: source, line: 1, defaultKey: stripExtension(source))
-        return try builder.build(fields, body: body)
+        let entry = try builder.build(fields, hasBody: hasBody)
+        // Without a body of its own, the entry's body is its `body` field (or nothing).
+        return (entry, hasBody ? body : .text(entry.body))
     }
 
     /// `split` on UTF-8 bytes: the byte ranges of the YAML and the body, or

@@ -42,3 +42,58 @@ public enum SourceFile {
         return result
     }
 }
+
+/// A parsed file reduced to what the diff needs: Markdown and JSON bodies
+/// are fingerprinted and dropped; listing items stay whole for identity
+/// resolution (pages are few and small).
+public struct ScannedFile: Sendable {
+    public var records: [EntryRecord] = []
+    public var listingItems: [ListingItem] = []
+    public var rejections: [Rejection] = []
+    public var isUnusable: Bool { records.isEmpty && listingItems.isEmpty && !rejections.isEmpty }
+
+    public init(_ file: ParsedFile) {
+        records = file.entries.map { EntryRecord($0) }
+        listingItems = file.listingItems
+        rejections = file.rejections
+    }
+
+    init() {}
+}
+
+extension SourceFile {
+    /// `parse`, reduced to a `ScannedFile`. A Markdown file's body is
+    /// checked and fingerprinted in the bytes it was read into: the scan of
+    /// a large tree makes no `String` of any body.
+    public static func scan(bytes: [UInt8], path: String) -> ScannedFile {
+        guard isMarkdown(path) else { return ScannedFile(parse(bytes: bytes, path: path)) }
+        var result = ScannedFile()
+        do {
+            let text = try SourceText.validated(bytes, source: path)
+            let record = text.withUnsafeBufferPointer { utf8 -> Result<EntryRecord, Rejection> in
+                do throws(Rejection) { return .success(try MarkdownEntry.record(utf8, source: path)) } catch { return .failure(error) }
+            }
+            result.records = [try record.get()]
+        } catch {
+            result.rejections = [error]
+        }
+        return result
+    }
+
+    static func isMarkdown(_ path: String) -> Bool {
+        var path = path
+        return path.withUTF8 { b in
+            func ends(_ suffix: StaticString) -> Bool {
+                let n = suffix.utf8CodeUnitCount
+                guard b.count > n else { return false }
+                for i in 0..<n {
+                    var c = b[b.count - n + i]
+                    if c >= 0x41 && c <= 0x5A { c += 0x20 }
+                    if c != suffix.utf8Start[i] { return false }
+                }
+                return true
+            }
+            return ends(".md") || ends(".markdown")
+        }
+    }
+}

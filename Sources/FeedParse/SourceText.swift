@@ -13,15 +13,22 @@ public enum SourceText {
     ///
     /// - Throws: `Rejection` with the 1-based line of the first bad byte.
     public static func decode(_ bytes: [UInt8], source: String) throws(Rejection) -> String {
-        try bytes.withUnsafeBufferPointer { (buffer) throws(Rejection) -> String in
+        let text = try validated(bytes, source: source)
+        return String(decoding: text, as: UTF8.self)
+    }
+
+    /// `decode` without making a `String`: the checked UTF-8, its byte-order
+    /// mark dropped and line ends LF (the same array when nothing changes).
+    public static func validated(_ bytes: [UInt8], source: String) throws(Rejection) -> [UInt8] {
+        try bytes.withUnsafeBufferPointer { (buffer) throws(Rejection) -> [UInt8] in
             var start = 0
             if buffer.count >= 3, buffer[0] == 0xEF, buffer[1] == 0xBB, buffer[2] == 0xBF { start = 3 }
             var sawCR = false
             if let problem = firstProblem(buffer, from: start, sawCR: &sawCR) {
                 throw Rejection(source: source, line: problem.line, message: problem.message)
             }
+            if !sawCR { return start == 0 ? bytes : Array(buffer[start...]) }
             let body = UnsafeBufferPointer(rebasing: buffer[start...])
-            if !sawCR { return String(decoding: body, as: UTF8.self) }
             var out = [UInt8]()
             out.reserveCapacity(body.count)
             var i = 0
@@ -35,7 +42,7 @@ public enum SourceText {
                 }
                 i += 1
             }
-            return String(decoding: out, as: UTF8.self)
+            return out
         }
     }
 

@@ -80,11 +80,13 @@ public struct StateSummary: Sendable, Equatable {
 /// inside it and commits only when they are on disk, so the state never
 /// records what the feeds do not show.
 public final class StateStore {
-    public static let schemaVersion = 3
+    public static let schemaVersion = 4
     public let directory: String
     private let db: Database
     private let lockFD: Int32
     private var statements: [String: Statement] = [:]
+    /// `indexedDimensions`, forgotten at every transaction's start (a rollback may undo a change).
+    private var cachedDimensions: Set<Facet.Dimension>?
 
     /// Opens (creating when needed) the state in `directory`.
     ///
@@ -137,6 +139,15 @@ public final class StateStore {
         var version: Int64 = 0
         try db.prepare("PRAGMA user_version").forEach { version = $0.int(0) }
         if version < Int64(Self.schemaVersion) {
+            // States from before the facets column (schema 3) indexed every
+            // dimension: the column is filled from that index, which stays whole.
+            var entryColumns = Set<String>()
+            try db.prepare("PRAGMA table_info(entries)").forEach { entryColumns.insert($0.text(1)) }
+            let addFacets = entryColumns.isEmpty || entryColumns.contains("facets") ? "" : """
+                ALTER TABLE entries ADD COLUMN facets TEXT;
+                UPDATE entries SET facets = (SELECT group_concat(f.facet, char(31)) FROM facets f WHERE f.key = entries.key);
+                INSERT OR REPLACE INTO meta(name, value) VALUES('facet_dimensions', '\(Facet.Dimension.allCases.map(\.rawValue).sorted().joined(separator: ","))');
+                """
             // Every statement is idempotent, so older states gain the new tables.
             try db.execute("""
             BEGIN;
@@ -147,13 +158,15 @@ public final class StateStore {
                 key TEXT PRIMARY KEY, kind TEXT NOT NULL, source TEXT NOT NULL, title TEXT NOT NULL,
                 fingerprint BLOB NOT NULL, published INTEGER NOT NULL, updated INTEGER NOT NULL,
                 first_seen INTEGER NOT NULL, last_changed INTEGER NOT NULL, removed_at INTEGER,
-                sketch BLOB);
+                sketch BLOB, facets TEXT);
+            CREATE TABLE IF NOT EXISTS meta(name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
             CREATE TABLE IF NOT EXISTS facets(
                 facet TEXT NOT NULL, key TEXT NOT NULL, PRIMARY KEY(facet, key)) WITHOUT ROWID;
             \(Self.secondaryIndexes)
             CREATE TABLE IF NOT EXISTS payloads(
                 key TEXT PRIMARY KEY, fingerprint BLOB NOT NULL, entry BLOB NOT NULL,
                 html TEXT, html_base TEXT) WITHOUT ROWID;
+            \(addFacets)
             PRAGMA user_version=\(Self.schemaVersion);
             COMMIT;
             """)
@@ -163,6 +176,7 @@ public final class StateStore {
             if !columns.contains("html") {
                 try db.execute("ALTER TABLE payloads ADD COLUMN html TEXT; ALTER TABLE payloads ADD COLUMN html_base TEXT;")
             }
+
         } else if version > Int64(Self.schemaVersion) {
             throw StoreError(call: "open state", code: 0,
                              message: "state schema \(version) is newer than this feedd understands (\(Self.schemaVersion)); use a newer feedd or a fresh --state-dir")
@@ -188,6 +202,7 @@ public final class StateStore {
     /// Runs `body` in one write transaction; commits when it returns, rolls back when it throws.
     public func transaction<R>(_ body: () throws -> R) throws -> R {
         try db.execute("BEGIN IMMEDIATE")
+        cachedDimensions = nil
         do {
             let result = try body()
             try db.execute("COMMIT")
@@ -290,7 +305,7 @@ public final class StateStore {
     private static let selectAll = "SELECT \(entryColumns) FROM entries"
     private static let selectByKey = "SELECT \(entryColumns) FROM entries WHERE key = ?"
     private static let selectBySource = "SELECT \(entryColumns) FROM entries WHERE source = ?"
-    private static let upsertEntry = "INSERT OR REPLACE INTO entries(\(entryColumns)) VALUES(?,?,?,?,?,?,?,?,?,?,?)"
+    private static let upsertEntry = "INSERT OR REPLACE INTO entries(\(entryColumns), facets) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)"
     private static let selectNewest = "SELECT \(entryColumns) FROM entries INDEXED BY entries_by_feed WHERE kind = ? AND removed_at IS NULL ORDER BY published DESC, key ASC LIMIT ?"
 
     private func entry(_ row: Row) -> StoredEntry {
@@ -325,20 +340,70 @@ public final class StateStore {
         return out
     }
 
-    public func put(entry e: StoredEntry) throws(StoreError) {
+    /// Writes an entry's row, with every facet it has (`country:US`, `tag:llm`, …);
+    /// `setFacets` keeps the index of the dimensions feeds group by.
+    public func put(entry e: StoredEntry, facets: [Facet] = []) throws(StoreError) {
         try statement(Self.upsertEntry)
             .bind(.text(e.key.rawValue), .text(e.kind.rawValue), .text(e.source), .text(e.title), .blob(e.fingerprint.bytes),
                   .int(e.published.seconds), .int(e.updated.seconds), .int(e.firstSeen.seconds), .int(e.lastChanged.seconds),
-                  e.removedAt.map { .int($0.seconds) } ?? .null, e.sketch.map { .blob($0) } ?? .null)
+                  e.removedAt.map { .int($0.seconds) } ?? .null, e.sketch.map { .blob($0) } ?? .null,
+                  facets.isEmpty ? .null : .text(Self.encodeFacets(facets)))
             .run()
     }
 
-    /// Replaces the facets (`country:US`, `tag:llm`, …) of an entry.
+    /// Replaces an entry's rows in the facet index, for the indexed dimensions only (see `indexFacets`).
     /// - Parameter replacing: false for an entry the state has never held (nothing to delete).
     public func setFacets(key: EntryKey, _ facets: [Facet], replacing: Bool = true) throws(StoreError) {
-        if replacing { try statement("DELETE FROM facets WHERE key = ?").bind(.text(key.rawValue)).run() }
+        let dimensions = try indexedDimensions()
+        if replacing && !dimensions.isEmpty { try statement("DELETE FROM facets WHERE key = ?").bind(.text(key.rawValue)).run() }
         let insert = try statement("INSERT OR IGNORE INTO facets(facet, key) VALUES(?, ?)")
-        for facet in facets { try insert.bind(.text(facet.description), .text(key.rawValue)).run() }
+        for facet in facets where dimensions.contains(facet.dimension) {
+            try insert.bind(.text(facet.description), .text(key.rawValue)).run()
+        }
+    }
+
+    /// Makes the facet index cover exactly `dimensions` (the ones feeds
+    /// group by): a run that groups by nothing writes no index rows at all.
+    /// When the set changes, the index is rebuilt from the entries' own
+    /// `facets` column. Call inside `transaction`.
+    public func indexFacets(_ dimensions: Set<Facet.Dimension>) throws(StoreError) {
+        guard try indexedDimensions() != dimensions else { return }
+        try db.execute("DELETE FROM facets")
+        let insert = try statement("INSERT OR IGNORE INTO facets(facet, key) VALUES(?, ?)")
+        if !dimensions.isEmpty {
+            var rows: [(String, String)] = []
+            try statement("SELECT key, facets FROM entries WHERE facets IS NOT NULL").bind().forEach { row in
+                let key = row.text(0)
+                for facet in Self.decodeFacets(row.text(1)) where dimensions.contains(facet.dimension) {
+                    rows.append((facet.description, key))
+                }
+            }
+            rows.sort { $0 < $1 }
+            for (facet, key) in rows { try insert.bind(.text(facet), .text(key)).run() }
+        }
+        let value = dimensions.map(\.rawValue).sorted().joined(separator: ",")
+        try statement("INSERT OR REPLACE INTO meta(name, value) VALUES('facet_dimensions', ?)").bind(.text(value)).run()
+        cachedDimensions = dimensions
+    }
+
+    /// The dimensions the facet index holds; read once per transaction.
+    private func indexedDimensions() throws(StoreError) -> Set<Facet.Dimension> {
+        if let cachedDimensions { return cachedDimensions }
+        var out = Set<Facet.Dimension>()
+        try statement("SELECT value FROM meta WHERE name = 'facet_dimensions'").bind().forEach { row in
+            for name in row.text(0).split(separator: ",") { if let d = Facet.Dimension(rawValue: String(name)) { out.insert(d) } }
+        }
+        cachedDimensions = out
+        return out
+    }
+
+    /// Facets joined by U+001F, a character no accepted value can hold.
+    private static func encodeFacets(_ facets: [Facet]) -> String {
+        facets.map(\.description).joined(separator: "\u{1F}")
+    }
+
+    private static func decodeFacets(_ text: String) -> [Facet] {
+        text.split(separator: "\u{1F}").compactMap { Facet(stored: String($0)) }
     }
 
     /// Every facet of `dimension` among entries of `kind`, removed ones

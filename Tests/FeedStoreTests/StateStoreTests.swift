@@ -36,6 +36,68 @@ struct StateStoreTests {
         #expect(try store.integrityCheck() == "ok")
     }
 
+    @Test func theFacetIndexHoldsOnlyTheDimensionsFeedsGroupBy() throws {
+        let store = try StateStore(directory: Self.tempDir())
+        let us = [Facet(.country, "US"), Facet(.city, "Seattle"), Facet(.tag, "llm")]
+        try store.transaction {
+            try store.indexFacets([])
+            try store.put(entry: Self.stored("a", kind: .job, day: 1), facets: us)
+            try store.setFacets(key: EntryKey(rawValue: "a"), us, replacing: false)
+        }
+        // Nothing grouped: no index rows at all.
+        #expect(try store.facets(kind: .job, dimension: .country).isEmpty)
+        try store.transaction { try store.indexFacets([.country, .tag]) }
+        #expect(try store.facets(kind: .job, dimension: .country) == [Facet(.country, "US")])
+        #expect(try store.facets(kind: .job, dimension: .tag) == [Facet(.tag, "llm")])
+        #expect(try store.facets(kind: .job, dimension: .city).isEmpty)
+        // New rows follow the indexed set; a rolled-back change of the set leaves it as it was.
+        try store.transaction {
+            try store.put(entry: Self.stored("b", kind: .job, day: 2), facets: [Facet(.country, "FR"), Facet(.city, "Paris")])
+            try store.setFacets(key: EntryKey(rawValue: "b"), [Facet(.country, "FR"), Facet(.city, "Paris")], replacing: false)
+        }
+        #expect(try store.facets(kind: .job, dimension: .country).map(\.value) == ["FR", "US"])
+        struct Abort: Error {}
+        #expect(throws: Abort.self) { try store.transaction { try store.indexFacets([.city]); throw Abort() } }
+        #expect(try store.facets(kind: .job, dimension: .country).map(\.value) == ["FR", "US"])
+        #expect(try store.facets(kind: .job, dimension: .city).isEmpty)
+        try store.transaction { try store.indexFacets([.city]) }
+        #expect(try store.facets(kind: .job, dimension: .city).map(\.value) == ["Paris", "Seattle"])
+        #expect(try store.facets(kind: .job, dimension: .country).isEmpty)
+        #expect(try store.newest(kind: .job, facet: Facet(.city, "Paris"), limit: 5).map(\.key.rawValue) == ["b"])
+    }
+
+    @Test func aSchema3StateKeepsItsFacets() throws {
+        let dir = Self.tempDir()
+        do {
+            // The tables as feedd wrote them before the facets column.
+            let db = try Database(path: dir + "/state.sqlite")
+            try db.execute("""
+                PRAGMA journal_mode=WAL;
+                CREATE TABLE files(path TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
+                    ctime_ns INTEGER NOT NULL, inode INTEGER NOT NULL, problems TEXT) WITHOUT ROWID;
+                CREATE TABLE entries(key TEXT PRIMARY KEY, kind TEXT NOT NULL, source TEXT NOT NULL, title TEXT NOT NULL,
+                    fingerprint BLOB NOT NULL, published INTEGER NOT NULL, updated INTEGER NOT NULL,
+                    first_seen INTEGER NOT NULL, last_changed INTEGER NOT NULL, removed_at INTEGER, sketch BLOB);
+                CREATE TABLE facets(facet TEXT NOT NULL, key TEXT NOT NULL, PRIMARY KEY(facet, key)) WITHOUT ROWID;
+                CREATE TABLE payloads(key TEXT PRIMARY KEY, fingerprint BLOB NOT NULL, entry BLOB NOT NULL,
+                    html TEXT, html_base TEXT) WITHOUT ROWID;
+                INSERT INTO entries VALUES('j1', 'job', 'j1.md', 'Role', x'00', 86400, 86400, 1, 2, NULL, NULL);
+                INSERT INTO facets VALUES('country:US', 'j1'), ('team:Optics', 'j1');
+                PRAGMA user_version=3;
+                """)
+            db.close()
+        }
+        let store = try StateStore(directory: dir)
+        #expect(try store.facets(kind: .job, dimension: .country) == [Facet(.country, "US")])
+        // Regrouping rebuilds the index from the entries' own facets.
+        try store.transaction { try store.indexFacets([.team]) }
+        #expect(try store.facets(kind: .job, dimension: .team) == [Facet(.team, "Optics")])
+        #expect(try store.facets(kind: .job, dimension: .country).isEmpty)
+        try store.transaction { try store.indexFacets([.country, .team]) }
+        #expect(try store.facets(kind: .job, dimension: .country) == [Facet(.country, "US")])
+        #expect(try store.integrityCheck() == "ok")
+    }
+
     @Test func aBulkLoadGivesTheSameRowsAndIndexes() throws {
         let store = try StateStore(directory: Self.tempDir())
         // First into an empty state (indexes rebuilt), then into a filled one (kept).

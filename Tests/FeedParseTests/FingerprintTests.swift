@@ -1,0 +1,100 @@
+import Testing
+@testable import FeedModel
+@testable import FeedParse
+
+/// Fingerprints live in every state directory: a change to how they are
+/// computed would announce every entry as `updated` after an upgrade. These
+/// pin the exact bytes, and check that the byte-level paths agree with `Entry`.
+@Suite struct FingerprintTests {
+    static let entry = Entry(
+        key: EntryKey(rawValue: "2024-quantum-notes"), kind: .publication, title: "Notes on  quantum\tsensing",
+        published: Timestamp(rfc3339: "2024-05-01T10:00:00Z"), updated: nil, link: "https://example.org/q",
+        authors: ["Ada Lovelace", "Émile Noether"], venue: "Journal of Examples",
+        location: Location(country: "DE", region: "BE", city: "Berlin"), team: "Optics", tags: ["quantum", "sensing"],
+        body: "  First paragraph\nwith a  line break.\n\n\tSecond — with ünïcödé and trailing space.   \n",
+        source: "publications/q.md", line: 1)
+
+    @Test func pinnedValue() {
+        #expect(Self.entry.fingerprint.hex == "4cf0c8cecf85b08510d61f335ee7fe3597d19b373c1dc8915663da6d180bf751")
+    }
+}
+
+@Suite struct CollapseTests {
+    /// The byte-at-a-time definition the vector path must match.
+    static func reference(_ s: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = []
+        var pending = false
+        for b in s {
+            if b == 0x20 || (b >= 0x09 && b <= 0x0D) {
+                pending = !out.isEmpty
+            } else {
+                if pending { out.append(0x20); pending = false }
+                out.append(b)
+            }
+        }
+        return out
+    }
+
+    @Test func vectorPathMatchesTheDefinition() {
+        var rng = SystemRandomNumberGenerator()
+        let alphabet: [UInt8] = Array("ab é".utf8) + [0x20, 0x20, 0x20, 0x0A, 0x09, 0x0D, 0x0B, 0x0C, 0x08, 0x0E, 0x1F]
+        for round in 0..<4000 {
+            let length = round < 200 ? round : Int.random(in: 0..<300, using: &rng)
+            // Mostly prose-like runs of letters with single spaces, so the vector path is taken.
+            let input: [UInt8] = (0..<length).map { _ in
+                Int.random(in: 0..<10, using: &rng) < 7 ? UInt8(ascii: "x") : alphabet.randomElement(using: &rng)!
+            }
+            let expected = Self.reference(input)
+            let got = input.withUnsafeBufferPointer { b -> [UInt8] in
+                [UInt8](unsafeUninitializedCapacity: b.count + 16) { out, count in
+                    count = CanonicalWriter.collapse(b, into: out.baseAddress!)
+                }
+            }
+            #expect(got == expected, "input \(input)")
+            if got != expected { return }
+        }
+    }
+
+    @Test func proseTakesTheVectorPathAndStaysExact() {
+        let prose = Array(String(repeating: "Sensors read the field at dawn, and the team logs each value. ", count: 40).utf8)
+        let got = prose.withUnsafeBufferPointer { b -> [UInt8] in
+            [UInt8](unsafeUninitializedCapacity: b.count) { out, count in count = CanonicalWriter.collapse(b, into: out.baseAddress!) }
+        }
+        #expect(got == Self.reference(prose))
+    }
+}
+
+@Suite struct ScanPathTests {
+    /// `SourceFile.scan` (bytes, no body String) and `parse` (full entries) agree on every record.
+    @Test(arguments: [
+        "---\ntitle: A\ndate: 2024-01-02\nkind: publication\n---\n\nBody  text\n\nmore.\n",
+        "---\ntitle: A\nkind: job\nbody: from the field\n---\n",
+        "---\ntitle: A\nkind: job\nbody: from the field\n---\n   \n\n",
+        "---\ntitle: A\nkind: job\n---\n\u{00A0}Body starting with a no-break space\u{00A0}\n",
+        "\u{FEFF}---\r\ntitle: \"Quoted: yes\"\r\nkind: publication\r\ntags: [a, b]\r\n---\r\nCRLF body\r\n",
+        "---\ntitle: |\n  Block\nkind: publication\nauthors:\n  - A. One\n  - B. Two\n---\nYams path body\n",
+    ])
+    func scanMatchesParse(_ text: String) {
+        let (scanned, parsed) = Self.both(text, path: "publications/x.md")
+        #expect(scanned.records == parsed.records)
+        #expect(scanned.rejections == parsed.rejections)
+        #expect(!scanned.records.isEmpty)
+    }
+
+    static func both(_ text: String, path: String) -> (scanned: ScannedFile, parsed: ScannedFile) {
+        let bytes = Array(text.utf8)
+        return (SourceFile.scan(bytes: bytes, path: path), ScannedFile(SourceFile.parse(bytes: bytes, path: path)))
+    }
+
+    @Test(arguments: [
+        "no front matter\n",
+        "---\ntitle: A\n",
+        "---\ntitle: A\nkind: job\ndate: yesterday\n---\nx\n",
+        "---\ntitle: A\nkind: job\n---\nbad \u{01} byte\n",
+    ])
+    func scanRejectsLikeParse(_ text: String) {
+        let (scanned, parsed) = Self.both(text, path: "jobs/x.md")
+        #expect(scanned.rejections == parsed.rejections)
+        #expect(scanned.records.isEmpty && scanned.isUnusable)
+    }
+}
