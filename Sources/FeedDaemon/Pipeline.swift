@@ -412,7 +412,8 @@ public final class Pipeline {
             }
             guard let (entry, cachedHTML) = try body(of: stored) else { continue }
             let item = FeedItem(entry: entry, published: stored.published, updated: stored.updated,
-                                contentHTML: cachedHTML ?? HTMLContent.render(markdown: entry.body, baseURL: settings.site.baseURL))
+                                contentHTML: cachedHTML ?? HTMLContent.render(markdown: entry.body, baseURL: settings.site.baseURL),
+                                summary: Summary.paragraph(markdown: entry.body))
             rendered[stored.key] = item
             itemCache[stored.key] = (stored.fingerprint, item)
             out.append(item)
@@ -480,8 +481,8 @@ extension KnownEntry {
 }
 
 extension Pipeline {
-    /// Counts for systemd's STATUS= line.
-    public func summary() throws -> StateSummary { try store.summary() }
+    /// Counts for systemd's STATUS= line (live entries and files only: cheap after every run).
+    public func summary() throws -> StateSummary { try store.summary(detailed: false) }
 
     /// Releases the state (and its lock) before another store is opened.
     public func close() { store.close() }

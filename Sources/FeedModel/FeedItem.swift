@@ -7,12 +7,17 @@ public struct FeedItem: Sendable, Equatable {
     /// The body as sanitised HTML, when the caller rendered it already (one
     /// entry appears in several feeds and formats; Ink runs once per entry).
     public var contentHTML: String?
+    /// The body's first paragraph as plain text, uncut, when the caller
+    /// made it already (`Summary.paragraph`): each feed cuts it to its own
+    /// length, and the daemon keeps it with the item between runs.
+    public var summary: String?
 
-    public init(entry: Entry, published: Timestamp, updated: Timestamp, contentHTML: String? = nil) {
+    public init(entry: Entry, published: Timestamp, updated: Timestamp, contentHTML: String? = nil, summary: String? = nil) {
         self.entry = entry
         self.published = published
         self.updated = max(updated, published)
         self.contentHTML = contentHTML
+        self.summary = summary
     }
 
     /// Newest first, ties broken by key so the order never depends on input order.

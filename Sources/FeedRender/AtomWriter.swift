@@ -77,7 +77,7 @@ public struct AtomWriter: Sendable {
         if let link = site.link(of: e) {
             try w.empty("link", attributes: [("rel", "alternate"), ("type", "text/html"), ("href", link)])
         }
-        let summary = Summary.of(markdown: e.body)
+        let summary = Summary.of(item)
         if !summary.isEmpty {
             try textConstruct("summary", summary, w)
         }

@@ -142,7 +142,7 @@ public struct IndexPage: Sendable {
         let who = e.kind == .publication ? e.authors.joined(separator: ", ") : [e.team, e.location?.description].compactMap { $0 }.joined(separator: " · ")
         if !who.isEmpty { try w.text(" · " + XMLText.singleLine(who)) }
         try w.fullEnd()
-        let summary = Summary.of(markdown: e.body, limit: 240)
+        let summary = Summary.of(item, limit: 240)
         if !summary.isEmpty { try w.element("p", summary, attributes: [("class", "summary")]) }
         try w.fullEnd()
     }

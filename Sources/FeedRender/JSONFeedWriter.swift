@@ -45,7 +45,7 @@ public struct JSONFeedWriter: Sendable {
             ("date_modified", .string(item.updated.rfc3339)),
         ]
         if let link = site.link(of: e) { fields.append(("url", .string(link))) }
-        let summary = Summary.of(markdown: e.body)
+        let summary = Summary.of(item)
         if !summary.isEmpty { fields.append(("summary", .string(summary))) }
         let html = item.contentHTML ?? HTMLContent.render(markdown: e.body, baseURL: site.baseURL)
         // The spec requires content_html or content_text; an empty body still has a title.

@@ -1,12 +1,29 @@
 import Foundation
+import FeedModel
 
 /// Plain-text summaries from Markdown bodies: the first paragraph, without
 /// markup, cut at a word.
 public enum Summary {
     /// - Parameter limit: most characters kept; a cut ends in "…".
     public static func of(markdown body: String, limit: Int = 300) -> String {
+        cut(paragraph(markdown: body), limit: limit)
+    }
+
+    /// An item's summary: from the paragraph the pipeline kept with it
+    /// (`FeedItem.summary`), or from its body.
+    public static func of(_ item: FeedItem, limit: Int = 300) -> String {
+        cut(item.summary ?? paragraph(markdown: item.entry.body), limit: limit)
+    }
+
+    /// The body's first paragraph as plain text, uncut. Lines are read only
+    /// up to the end of that paragraph.
+    public static func paragraph(markdown body: String) -> String {
         var paragraph: [Substring] = []
-        for line in body.split(separator: "\n", omittingEmptySubsequences: false) {
+        var rest = body[...]
+        while !rest.isEmpty {
+            let end = rest.firstIndex(of: "\n") ?? rest.endIndex
+            let line = rest[..<end]
+            rest = end < rest.endIndex ? rest[rest.index(after: end)...] : rest[rest.endIndex...]
             let trimmed = line.trimmed()
             if trimmed.isEmpty {
                 if paragraph.isEmpty { continue }
@@ -16,23 +33,29 @@ public enum Summary {
             if paragraph.isEmpty, trimmed.hasPrefix("#") { continue }
             paragraph.append(Substring(trimmed))
         }
-        return cut(plain(paragraph.joined(separator: " ")), limit: limit)
+        return plain(paragraph.joined(separator: " "))
     }
 
     /// Cuts at the last word boundary within `limit` characters.
     public static func cut(_ text: String, limit: Int) -> String {
         let words = text.split(separator: " ", omittingEmptySubsequences: true)
-        var out = ""
-        for word in words {
-            let next = out.isEmpty ? String(word) : out + " " + word
-            if next.count > limit - 1 {
-                if out.isEmpty { return String(word.prefix(limit - 1)) + "…" }
+        var count = 0
+        for (i, word) in words.enumerated() {
+            // Characters add up across the joining space, unless the word
+            // opens with a scalar that may join it (a combining mark): then
+            // the joined text is counted as a whole.
+            let ascii = word.utf8.allSatisfy { $0 < 0x80 }
+            let next = ascii ? (i == 0 ? 0 : count + 1) + word.utf8.count
+                : words[0...i].joined(separator: " ").count
+            if next > limit - 1 {
+                if i == 0 { return String(word.prefix(limit - 1)) + "…" }
+                var out = words[..<i].joined(separator: " ")
                 while let last = out.last, ",;:-–—(".contains(last) { out.removeLast() }
                 return out + "…"
             }
-            out = next
+            count = next
         }
-        return out
+        return words.joined(separator: " ")
     }
 
     /// Removes the common inline Markdown: links keep their text, emphasis

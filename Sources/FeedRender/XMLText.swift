@@ -18,7 +18,19 @@ public enum XMLText {
     /// Like `sanitize`, and folds every whitespace run (newlines too) into one
     /// space: for titles, names and other one-line values.
     public static func singleLine(_ text: String) -> String {
-        sanitize(text).split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
+        if isPlainLine(text) { return text }
+        return sanitize(text).split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
+    }
+
+    /// Printable ASCII with single spaces between words: what `singleLine`
+    /// returns unchanged (most titles and names), told from the bytes.
+    static func isPlainLine(_ text: String) -> Bool {
+        var previous: UInt8 = 0x20
+        for byte in text.utf8 {
+            guard byte > 0x20 && byte < 0x7F || byte == 0x20 && previous != 0x20 else { return false }
+            previous = byte
+        }
+        return previous != 0x20
     }
 
     @inline(__always)

@@ -511,16 +511,25 @@ public final class StateStore {
 
     // MARK: Reporting
 
-    public func summary() throws(StoreError) -> StateSummary {
+    /// - Parameter detailed: also count rejected files and removed entries,
+    ///   which reads every row; without it (the daemon's status line after
+    ///   every run) only indexes and page counts are read.
+    public func summary(detailed: Bool = true) throws(StoreError) -> StateSummary {
         var s = StateSummary()
-        try statement("SELECT count(*), count(problems) FROM files").bind().forEach {
-            s.files = Int($0.int(0))
-            s.rejectedFiles = Int($0.int(1))
+        if detailed {
+            try statement("SELECT count(*), count(problems) FROM files").bind().forEach {
+                s.files = Int($0.int(0))
+                s.rejectedFiles = Int($0.int(1))
+            }
+            try statement("SELECT count(*) FROM entries WHERE removed_at IS NOT NULL").bind().forEach { s.removed = Int($0.int(0)) }
+        } else {
+            try statement("SELECT count(*) FROM files").bind().forEach { s.files = Int($0.int(0)) }
         }
-        try statement("SELECT kind, count(*) FROM entries WHERE removed_at IS NULL GROUP BY kind").bind().forEach {
-            if let kind = EntryKind(rawValue: $0.text(0)) { s.live[kind] = Int($0.int(1)) }
+        for kind in EntryKind.allCases {
+            try statement("SELECT count(*) FROM entries WHERE kind = ? AND removed_at IS NULL").bind(.text(kind.rawValue)).forEach {
+                if $0.int(0) > 0 { s.live[kind] = Int($0.int(0)) }
+            }
         }
-        try statement("SELECT count(*) FROM entries WHERE removed_at IS NOT NULL").bind().forEach { s.removed = Int($0.int(0)) }
         return s
     }
 
