@@ -43,17 +43,18 @@ public struct FeedLogHandler: LogHandler {
     static let keyOrder = ["event", "kind", "id", "title", "feed", "source", "line", "message"]
 
     public func log(event: LogEvent) {
-        var fields = metadata
-        if let extra = event.metadata { fields.merge(extra) { $1 } }
         let ts = timestamps ? Timestamp.now().rfc3339 : nil
         let level = Self.name(event.level)
         switch format {
         case .text:
+            // The message says it all for people: the metadata is for JSON.
             var line = ""
             if let ts { line += ts + " " }
             line += level + " " + LogEscape.text("\(event.message)")
             write(line + "\n")
         case .json:
+            var fields = metadata
+            if let extra = event.metadata { fields.merge(extra) { $1 } }
             var parts: [String] = []
             if let ts { parts.append("\"ts\":" + LogEscape.json(ts)) }
             parts.append("\"level\":" + LogEscape.json(level))
@@ -143,7 +144,13 @@ public enum LogEscape {
 
     /// A quoted text value for a human line: `"…"` with `"` and `\` escaped.
     public static func quoted(_ s: String) -> String {
-        "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+        guard s.utf8.contains(where: { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) else { return "\"" + s + "\"" }
+        var out = "\""
+        for scalar in s.unicodeScalars {
+            if scalar == "\"" || scalar == "\\" { out += "\\" }
+            out.unicodeScalars.append(scalar)
+        }
+        return out + "\""
     }
 
     /// A JSON string literal, ASCII-safe for the dangerous characters above.

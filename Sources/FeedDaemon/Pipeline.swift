@@ -119,11 +119,16 @@ public final class Pipeline {
         switch scope {
         case .full:
             removeStaleTempFiles()
+            // A state that knows no file (a first run) has no stamps to compare:
+            // the walk lists names only, and every file is read.
+            let firstRun: Bool
+            do { firstRun = try !store.knowsFiles() } catch { throw .state(error.description) }
             let snapshot: SourceSnapshot
-            do { snapshot = try SourceScanner.scan(root: settings.source) } catch { throw .source(error.description) }
+            do { snapshot = try SourceScanner.scan(root: settings.source, stamps: !firstRun) } catch { throw .source(error.description) }
             phases.lap("scan")
-            report.filesScanned = snapshot.files.count
+            report.filesScanned = snapshot.count
             scanProblems = snapshot.problems
+            changed = snapshot.unstamped
             // One pass over the state's files, one lookup each: no second table of 100,000 records.
             var known = 0
             var matched = 0
@@ -141,12 +146,14 @@ public final class Pipeline {
                         changed.append(old.path)
                     }
                 }
-                if matched < snapshot.files.count {
+                if matched < snapshot.files.count && known > 0 {
                     // New files: whatever the state does not list.
                     var listed = Set<String>()
                     listed.reserveCapacity(known)
-                    if known > 0 { try store.forEachFile { listed.insert($0.path) } }
+                    try store.forEachFile { listed.insert($0.path) }
                     for path in snapshot.files.keys where !listed.contains(path) { changed.append(path) }
+                } else if known == 0 {
+                    changed += snapshot.files.keys
                 }
             } catch {
                 throw .state(error.description)

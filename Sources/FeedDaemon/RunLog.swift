@@ -64,6 +64,6 @@ extension Pipeline {
 
     /// Paths and values are shown bare unless they need quoting to stay one token.
     static func field(_ s: String) -> String {
-        s.contains(where: { $0 == " " || $0 == "\"" || $0 == "=" }) ? LogEscape.quoted(s) : s
+        s.utf8.contains(where: { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "=") }) ? LogEscape.quoted(s) : s
     }
 }

@@ -7,6 +7,10 @@ import Glibc
 /// The source tree as seen by one walk: every candidate file and its stamp.
 public struct SourceSnapshot: Sendable {
     public var files: [String: FileStamp] = [:]
+    /// Files found by a walk that took no stamps (`scan(stamps: false)`):
+    /// a first run reads every file anyway, and each read takes its stamp.
+    public var unstamped: [String] = []
+    public var count: Int { files.count + unstamped.count }
     /// Directories or files the walk could not read (reported, not fatal).
     public var problems: [Rejection] = []
 }
@@ -65,12 +69,14 @@ public enum SourceScanner {
     /// bind mount can make a loop; 64 levels of real directories must be read.
     public static let defaultMaxDepth = 128
 
-    public static func scan(root: String, maxDepth: Int = defaultMaxDepth) throws(MissingRoot) -> SourceSnapshot {
+    /// - Parameter stamps: false to list regular files by their directory
+    ///   entry alone, without an `fstatat` each (into `unstamped`).
+    public static func scan(root: String, maxDepth: Int = defaultMaxDepth, stamps: Bool = true) throws(MissingRoot) -> SourceSnapshot {
         let fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard fd >= 0 else { throw MissingRoot(path: root, code: errno) }
         var snapshot = SourceSnapshot()
-        snapshot.files.reserveCapacity(1024)
-        walk(fd: fd, relative: "", depth: 0, maxDepth: maxDepth, into: &snapshot)
+        if stamps { snapshot.files.reserveCapacity(1024) }
+        walk(fd: fd, relative: "", depth: 0, maxDepth: maxDepth, stamps: stamps, into: &snapshot)
         return snapshot
     }
 
@@ -104,7 +110,7 @@ public enum SourceScanner {
     }
 
     /// Takes ownership of `fd` (closed by `closedir`).
-    private static func walk(fd: Int32, relative: String, depth: Int, maxDepth: Int, into snapshot: inout SourceSnapshot) {
+    private static func walk(fd: Int32, relative: String, depth: Int, maxDepth: Int, stamps: Bool, into snapshot: inout SourceSnapshot) {
         guard let dir = fdopendir(fd) else {
             close(fd)
             snapshot.problems.append(Rejection(source: relative.isEmpty ? "." : relative, message: "cannot list directory: \(String(cString: strerror(errno)))"))
@@ -136,11 +142,16 @@ public enum SourceScanner {
             if type != DT_REG && type != DT_UNKNOWN { continue }
             let candidate = isCandidate(name: name)
             guard candidate || type == DT_UNKNOWN else { continue }
+            if !stamps && type == DT_REG {
+                snapshot.unstamped.append(relative.isEmpty ? name : relative + "/" + name)
+                continue
+            }
             var st = stat()
             guard fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 else { continue }
             switch st.st_mode & S_IFMT {
             case S_IFREG where candidate:
-                snapshot.files[relative.isEmpty ? name : relative + "/" + name] = FileStamp(st)
+                let path = relative.isEmpty ? name : relative + "/" + name
+                if stamps { snapshot.files[path] = FileStamp(st) } else { snapshot.unstamped.append(path) }
             case S_IFDIR:
                 subdirectories.append(name)
             default:
@@ -160,7 +171,7 @@ public enum SourceScanner {
                 }
                 continue
             }
-            walk(fd: child, relative: path, depth: depth + 1, maxDepth: maxDepth, into: &snapshot)
+            walk(fd: child, relative: path, depth: depth + 1, maxDepth: maxDepth, stamps: stamps, into: &snapshot)
         }
     }
 }

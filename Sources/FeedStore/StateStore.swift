@@ -256,6 +256,13 @@ public final class StateStore {
         return out
     }
 
+    /// Whether the state remembers any source file (false on a first run).
+    public func knowsFiles() throws(StoreError) -> Bool {
+        var any = false
+        try statement("SELECT EXISTS (SELECT 1 FROM files)").bind().forEach { any = $0.int(0) != 0 }
+        return any
+    }
+
     /// Calls `body` with every file record, without collecting them.
     public func forEachFile(_ body: (FileRecord) -> Void) throws(StoreError) {
         try statement("SELECT path, size, mtime_ns, ctime_ns, inode, problems FROM files").bind().forEach { row in

@@ -95,6 +95,9 @@ struct OnceEndToEndTests {
         #expect(try second.items().isEmpty, "a second run announced items:\n\(second)")
         let summary = try #require(try second.summary(), "no summary line\n\(second)")
         #expect(summary["new"] == "0" && summary["updated"] == "0" && summary["removed"] == "0", "\(summary)")
+        // The first run walked names only and stamped each file as it read it:
+        // those stamps must match the second walk's, or every file is read again.
+        #expect(summary["files"] == "2" && summary["parsed"] == "0", "\(summary)")
         #expect(try box.feeds.map { try box.read($0) } == bytes, "feeds changed")
         // Same mtime to the nanosecond and the same inode: not rewritten (HTTP caches answer 304).
         #expect(box.feeds.map { E2E.fileState($0) } == states, "feeds were rewritten")
