@@ -396,37 +396,50 @@ public final class Pipeline {
 
     // MARK: - Rendering
 
-    /// The newest entries of a feed, with their bodies: from the last
+    /// The newest entries of each feed, with their bodies: from the last
     /// published copy when unchanged, else from the source file.
     ///
-    /// - Parameter rendered: items already built in this run, by key: one
-    ///   entry appears in several feeds (its kind's, each of its categories'),
-    ///   and its body and HTML are read and rendered once.
-    func items(for feed: FeedSpec, rendered: inout [EntryKey: FeedItem]) throws -> [FeedItem] {
-        var out: [FeedItem] = []
-        let newest = try feed.facet.map { try store.newest(kind: feed.kind, facet: $0, limit: feed.cap) }
-            ?? store.newest(kind: feed.kind, limit: feed.cap)
-        for stored in newest {
-            if let item = rendered[stored.key] {
-                out.append(item)
-                continue
-            }
+    /// An entry appears in several feeds (its kind's, each of its
+    /// categories') and formats: its body is read and rendered once, and the
+    /// renders of a run (every item on a first run) share the cores.
+    func items(for feeds: [FeedSpec]) throws -> [[FeedItem]] {
+        var newest: [[StoredEntry]] = []
+        for feed in feeds {
+            newest.append(try feed.facet.map { try store.newest(kind: feed.kind, facet: $0, limit: feed.cap) }
+                ?? store.newest(kind: feed.kind, limit: feed.cap))
+        }
+        var rendered: [EntryKey: FeedItem] = [:]
+        var pending: [(stored: StoredEntry, entry: Entry, html: String?)] = []
+        var queued = Set<EntryKey>()
+        for stored in newest.joined() where rendered[stored.key] == nil && !queued.contains(stored.key) {
             if let cached = itemCache[stored.key], cached.fingerprint == stored.fingerprint,
                cached.item.published == stored.published, cached.item.updated == stored.updated {
                 rendered[stored.key] = cached.item
-                out.append(cached.item)
                 continue
             }
             guard let (entry, cachedHTML) = try body(of: stored) else { continue }
-            let item = FeedItem(entry: entry, published: stored.published, updated: stored.updated,
-                                contentHTML: cachedHTML ?? HTMLContent.render(markdown: entry.body, baseURL: settings.site.baseURL),
-                                summary: Summary.paragraph(markdown: entry.body))
-            rendered[stored.key] = item
-            itemCache[stored.key] = (stored.fingerprint, item)
-            out.append(item)
+            pending.append((stored, entry, cachedHTML))
+            queued.insert(stored.key)
         }
-        out.sort(by: FeedItem.feedOrder)
-        return out
+        let baseURL = settings.site.baseURL
+        let built = ResultSlots<FeedItem>(count: pending.count)
+        let work = pending
+        let render = { @Sendable (i: Int) in
+            let (stored, entry, html) = work[i]
+            built.set(i, FeedItem(entry: entry, published: stored.published, updated: stored.updated,
+                                  contentHTML: html ?? HTMLContent.render(markdown: entry.body, baseURL: baseURL),
+                                  summary: Summary.paragraph(markdown: entry.body)))
+        }
+        if pending.count > 8 {
+            DispatchQueue.concurrentPerform(iterations: pending.count, execute: render)
+        } else {
+            for i in pending.indices { render(i) }
+        }
+        for (p, item) in zip(pending, built.values()) {
+            rendered[p.stored.key] = item
+            itemCache[p.stored.key] = (p.stored.fingerprint, item)
+        }
+        return newest.map { entries in entries.compactMap { rendered[$0.key] }.sorted(by: FeedItem.feedOrder) }
     }
 
     /// What the cached HTML of a payload was rendered for: it is reused only for the same.

@@ -48,10 +48,9 @@ extension Pipeline {
         var files: [PublishedFile] = []
         var published: [(entry: Entry, html: String?)] = []
         var seen = Set<EntryKey>()
-        var rendered: [EntryKey: FeedItem] = [:]
         var sections: [IndexPage.Section] = []
-        for feed in try expandedFeeds() {
-            let items = try items(for: feed, rendered: &rendered)
+        let feeds = try expandedFeeds()
+        for (feed, items) in zip(feeds, try items(for: feeds)) {
             // An empty feed is dated by its last change (a removal), never by the clock.
             let emptyUpdated = items.isEmpty ? try store.lastChange(kind: feed.kind, facet: feed.facet) : .epoch
             for item in items where seen.insert(item.entry.key).inserted { published.append((item.entry, item.contentHTML)) }

@@ -84,6 +84,8 @@ enum SourceReader {
                 }
                 if n == 0 { break }
                 offset += n
+                // Short of the extra byte with all fstat promised: the end, without a call that reads 0.
+                if offset == size { break }
             }
         }
         if failed != 0 {
