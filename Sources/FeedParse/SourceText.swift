@@ -55,8 +55,16 @@ public enum SourceText {
         var line = 1
         var i = start
         let n = b.count
+        let low = SIMD16<UInt8>(repeating: 0x20), high = SIMD16<UInt8>(repeating: 0x80)
         while i < n {
-            // Eight printable ASCII bytes at a time: nothing to check or count.
+            // Sixteen, then eight printable ASCII bytes at a time: nothing to check or count.
+            if i + 16 <= n, let base = b.baseAddress {
+                let v = UnsafeRawPointer(base + i).loadUnaligned(as: SIMD16<UInt8>.self)
+                if !any((v .< low) .| (v .>= high)) {
+                    i += 16
+                    continue
+                }
+            }
             if i + 8 <= n, let base = b.baseAddress {
                 let x = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
                 if ((x &- 0x2020_2020_2020_2020) | x) & 0x8080_8080_8080_8080 == 0 {

@@ -38,3 +38,27 @@ struct TextFastPathTests {
         #expect(EntryKey(sanitizing: "Zoë x").rawValue == "Zo%C3%AB-x")
     }
 }
+
+/// `SourceText` checks 16 and 8 bytes at a time: a bad byte is found, on its
+/// line, wherever it falls in a block.
+@Suite struct SourceTextBlockTests {
+    @Test func aBadByteIsFoundAtEveryOffset() {
+        for offset in 0..<48 {
+            for bad: [UInt8] in [[0x01], [0x7F - 0x7F], [0xC3], [0xEF, 0xBF, 0xBE], [0xFF]] {
+                var bytes = Array(String(repeating: "abcdefghij", count: 6).utf8)
+                bytes.insert(0x0A, at: 5)  // the bad byte is on line 2 when it comes after this
+                bytes.insert(contentsOf: bad, at: offset)
+                let line = offset <= 5 ? 1 : 2
+                #expect(throws: Rejection.self, "offset \(offset) bytes \(bad)") { try SourceText.validated(bytes, source: "x.md") }
+                do { _ = try SourceText.validated(bytes, source: "x.md") } catch { #expect(error.line == line, "offset \(offset)") }
+            }
+        }
+    }
+
+    @Test func cleanTextIsReturnedAsIs() throws {
+        let text = Array((String(repeating: "Prose with ü and tabs\tand lines.\n", count: 10)).utf8)
+        #expect(try SourceText.validated(text, source: "x.md") == text)
+        #expect(try SourceText.validated([0xEF, 0xBB, 0xBF] + text, source: "x.md") == text)
+        #expect(try SourceText.validated(Array("a\r\nb\rc".utf8), source: "x.md") == Array("a\nb\nc".utf8))
+    }
+}
