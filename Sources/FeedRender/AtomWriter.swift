@@ -109,7 +109,7 @@ public struct AtomWriter: Sendable {
     /// shows `R&D <Compilers>` exactly as written.
     func textConstruct(_ name: String, _ text: String, _ w: XMLWriter) throws(RenderError) {
         let line = XMLText.singleLine(text)
-        if line.contains("<") || line.contains("&") {
+        if line.utf8.contains(UInt8(ascii: "<")) || line.utf8.contains(UInt8(ascii: "&")) {
             try w.element(name, HTMLContent.escape(line), attributes: [("type", "html")])
         } else {
             try w.element(name, line)

@@ -41,7 +41,7 @@ public enum HTMLContent {
     /// next such line or the end) and backtick spans closed on their line,
     /// replaced by tokens; returns the text and the HTML of each piece.
     static func extractingCode(_ markdown: String) -> (String, [String]) {
-        guard markdown.contains("`") else { return (markdown, []) }
+        guard markdown.utf8.contains(UInt8(ascii: "`")) else { return (markdown, []) }
         var code: [String] = []
         var out: [String] = []
         var fence: [Substring]?
@@ -95,7 +95,7 @@ public enum HTMLContent {
     /// (`*[[[[…` with 40 brackets took minutes; found by FuzzRender). Code
     /// never reaches Ink (see `extractingCode`).
     static func defusingBrackets(_ markdown: String) -> String {
-        guard markdown.contains("[") else { return markdown }
+        guard markdown.utf8.contains(UInt8(ascii: "[")) else { return markdown }
         var chars = Array(markdown)
         var stack: [Int] = []
         var escape = Set<Int>()
@@ -157,7 +157,7 @@ public enum HTMLContent {
     /// only ever sees real tags: on stray `<` it could loop without end
     /// (found by FuzzRender). Code is left as written (Ink escapes it itself).
     static func defusingAngles(_ markdown: String) -> String {
-        guard markdown.contains("<") else { return markdown }
+        guard markdown.utf8.contains(UInt8(ascii: "<")) else { return markdown }
         let chars = Array(markdown)
         func isTag(at start: Int) -> Bool {
             var k = start + 1
@@ -191,13 +191,13 @@ public enum HTMLContent {
     /// them for unknown tags and the address would vanish. Lines in fenced or
     /// indented code, and lines with a code span, are left as written.
     static func expandingAutolinks(_ markdown: String) -> String {
-        guard markdown.contains("<") else { return markdown }
+        guard markdown.utf8.contains(UInt8(ascii: "<")) else { return markdown }
         var inFence = false
         var lines: [String] = []
         for line in markdown.split(separator: "\n", omittingEmptySubsequences: false) {
             let trimmed = line.drop(while: { $0 == " " })
             if trimmed.hasPrefix("```") || trimmed.hasPrefix("~~~") { inFence.toggle() }
-            if inFence || line.hasPrefix("    ") || line.hasPrefix("\t") || line.contains("`") || !line.contains("<") {
+            if inFence || line.hasPrefix("    ") || line.hasPrefix("\t") || line.utf8.contains(UInt8(ascii: "`")) || !line.utf8.contains(UInt8(ascii: "<")) {
                 lines.append(String(line))
                 continue
             }
@@ -220,7 +220,7 @@ public enum HTMLContent {
                     rest = after[after.index(after: close)...]
                     continue
                 }
-                if inner.contains("@"), !inner.contains(":"), !inner.contains("/"), inner.first != "@", inner.last != "@" {
+                if inner.utf8.contains(UInt8(ascii: "@")), !inner.utf8.contains(UInt8(ascii: ":")), !inner.utf8.contains(UInt8(ascii: "/")), inner.first != "@", inner.last != "@" {
                     out += "[\(inner)](mailto:\(inner))"
                     rest = after[after.index(after: close)...]
                     continue

@@ -19,6 +19,8 @@ public enum LinkTarget {
     /// removed before the scheme is read. Characters a URI may not hold
     /// (spaces, quotes, `<`, `>`, `\`, non-ASCII…) are percent-encoded.
     public static func absolute(_ reference: String, base: String, schemes: Set<String> = webSchemes) -> String? {
+        // Most links are already absolute http(s) URLs of allowed bytes: nothing to trim, resolve or encode.
+        if let scheme = plainWebScheme(reference), schemes.contains(scheme) { return reference }
         var scalars = Substring(reference).unicodeScalars.filter { $0 != "\t" && $0 != "\n" && $0 != "\r" }[...]
         while let first = scalars.first, first.value <= 0x20 { scalars.removeFirst() }
         while let last = scalars.last, last.value <= 0x20 { scalars.removeLast() }
@@ -30,6 +32,18 @@ public enum LinkTarget {
         let resolved = encode(resolve(ref, against: base))
         guard let scheme = scheme(of: resolved), schemes.contains(scheme) else { return nil }
         return resolved
+    }
+
+    /// `http` or `https` when `ref` starts with that scheme in lower case
+    /// and every byte is one `encode` keeps as it is (no `%`, no space or
+    /// control): then `absolute` would return `ref` unchanged.
+    static func plainWebScheme(_ ref: String) -> String? {
+        let utf8 = ref.utf8
+        let scheme: String
+        if utf8.starts(with: "https://".utf8) { scheme = "https" } else if utf8.starts(with: "http://".utf8) { scheme = "http" } else { return nil }
+        guard utf8.count > scheme.utf8.count + 3,
+              utf8.allSatisfy({ $0 < 0x80 && $0 != UInt8(ascii: "%") && allowed[Int($0)] }) else { return nil }
+        return scheme
     }
 
     /// The lower-cased scheme when `ref` starts with one (`ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) ":"`).

@@ -38,6 +38,7 @@ public enum Summary {
 
     /// Cuts at the last word boundary within `limit` characters.
     public static func cut(_ text: String, limit: Int) -> String {
+        if let fast = asciiCut(text, limit: limit) { return fast }
         let words = text.split(separator: " ", omittingEmptySubsequences: true)
         var count = 0
         for (i, word) in words.enumerated() {
@@ -56,6 +57,42 @@ public enum Summary {
             count = next
         }
         return words.joined(separator: " ")
+    }
+
+    /// `cut` read on bytes, for text whose part up to the cut is ASCII with
+    /// single spaces between words (every byte a Character, the words
+    /// already joined as `cut` joins them); nil for any other text.
+    static func asciiCut(_ text: String, limit: Int) -> String? {
+        let budget = limit - 1
+        guard budget > 0 else { return nil }
+        let utf8 = text.utf8
+        var lastSpace = -1  // the last space at or before `budget`
+        var previous: UInt8 = 0x20  // a leading space counts as doubled
+        var i = 0
+        for byte in utf8 {
+            guard byte < 0x80, byte != 0x20 || previous != 0x20, byte < 0x09 || byte > 0x0D else { return nil }
+            if i == budget { break }
+            if byte == 0x20 { lastSpace = i }
+            previous = byte
+            i += 1
+        }
+        if i < budget || utf8.count == budget {
+            // All of it fits: it must not end in a space either.
+            return previous == 0x20 ? nil : text
+        }
+        // Bytes from `budget` on exist; unless they are all spaces (then the
+        // words fit after all: that is for the general path), the text is too long.
+        let rest = utf8[utf8.index(utf8.startIndex, offsetBy: budget)...]
+        guard rest.contains(where: { $0 != 0x20 }) else { return nil }
+        let atBudget = rest[rest.startIndex]
+        let end = atBudget == 0x20 ? budget : lastSpace
+        guard end > 0 else {
+            // The first word alone is too long.
+            return String(decoding: utf8.prefix(budget), as: UTF8.self) + "…"
+        }
+        var out = String(decoding: utf8.prefix(end), as: UTF8.self)
+        while let last = out.last, ",;:-–—(".contains(last) { out.removeLast() }
+        return out + "…"
     }
 
     /// Removes the common inline Markdown: links keep their text, emphasis

@@ -22,15 +22,25 @@ public enum XMLText {
         return sanitize(text).split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
     }
 
-    /// Printable ASCII with single spaces between words: what `singleLine`
-    /// returns unchanged (most titles and names), told from the bytes.
+    /// Printable ASCII and Latin letters (U+00C0–U+027F, two bytes led by
+    /// C3–C9: no whitespace, control or combining mark among them) with
+    /// single spaces between words: what `singleLine` returns unchanged
+    /// (most titles and names), told from the bytes.
     static func isPlainLine(_ text: String) -> Bool {
         var previous: UInt8 = 0x20
+        var continuation = false
         for byte in text.utf8 {
-            guard byte > 0x20 && byte < 0x7F || byte == 0x20 && previous != 0x20 else { return false }
+            if continuation {
+                guard byte & 0xC0 == 0x80 else { return false }
+                continuation = false
+            } else if byte >= 0xC3 && byte <= 0xC9 {
+                continuation = true
+            } else {
+                guard byte > 0x20 && byte < 0x7F || byte == 0x20 && previous != 0x20 else { return false }
+            }
             previous = byte
         }
-        return previous != 0x20
+        return !continuation && previous != 0x20
     }
 
     @inline(__always)

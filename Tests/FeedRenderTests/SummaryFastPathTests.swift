@@ -33,6 +33,28 @@ import Testing
         }
     }
 
+    @Test func randomProseCutsLikeTheDefinition() {
+        var rng = SystemRandomNumberGenerator()
+        let words = ["a", "to", "sensor", "field,", "dawn;", "(team)", "logs", "x-ray", "über", "naïve", "—", "-", "", "  "]
+        for _ in 0..<5000 {
+            let text = (0..<Int.random(in: 0..<60, using: &rng)).map { _ in words.randomElement(using: &rng)! }.joined(separator: " ")
+            let limit = Int.random(in: 1..<80, using: &rng)
+            #expect(Summary.cut(text, limit: limit) == Self.referenceCut(text, limit: limit), "\(text) / \(limit)")
+        }
+    }
+
+    @Test func plainAbsoluteLinksAreKeptAndOthersStillResolved() {
+        #expect(LinkTarget.absolute("https://example.org/a/b?c=d#e", base: "https://x/") == "https://example.org/a/b?c=d#e")
+        #expect(LinkTarget.absolute("http://example.org/", base: "https://x/") == "http://example.org/")
+        #expect(LinkTarget.absolute("https://example.org/a b", base: "https://x/") == "https://example.org/a%20b")
+        #expect(LinkTarget.absolute("https://example.org/%41", base: "https://x/") == "https://example.org/%41")
+        #expect(LinkTarget.absolute("HTTPS://example.org/", base: "https://x/") == "HTTPS://example.org/")
+        #expect(LinkTarget.absolute("https://", base: "https://x/") == "https://")
+        #expect(LinkTarget.absolute("https://x.org/", base: "https://x/", schemes: ["mailto"]) == nil)
+        #expect(LinkTarget.absolute("javascript:alert(1)", base: "https://x/") == nil)
+        #expect(LinkTarget.absolute("../p", base: "https://x/a/b/") == "https://x/a/p")
+    }
+
     @Test(arguments: samples + ["plain title", "Trailing ", " leading", "double  space", "ctrl\u{7F}", "nbsp\u{A0}x"])
     func singleLineMatchesTheDefinition(_ text: String) {
         #expect(XMLText.singleLine(text) == XMLText.sanitize(text).split(whereSeparator: { $0.isWhitespace }).joined(separator: " "))
