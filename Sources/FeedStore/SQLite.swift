@@ -80,6 +80,12 @@ final class Statement {
 
     deinit { sqlite3_finalize(stmt) }
 
+    nonisolated(unsafe) private static let emptyText: UnsafePointer<CChar> = {
+        let p = UnsafeMutablePointer<CChar>.allocate(capacity: 1)
+        p.initialize(to: 0)
+        return UnsafePointer(p)
+    }()
+
     /// Binds values by position (1-based) after resetting.
     @discardableResult
     func bind(_ values: SQLValue...) throws(StoreError) -> Statement {
@@ -96,9 +102,13 @@ final class Statement {
             switch value {
             case .null: rc = sqlite3_bind_null(stmt, index)
             case let .int(v): rc = sqlite3_bind_int64(stmt, index, v)
-            case let .text(v):
-                // withCString reads a native string in place (an implicit conversion copies it).
-                rc = v.withCString { sqlite3_bind_text(stmt, index, $0, -1, feedd_sqlite_transient()) }
+            case var .text(v):
+                // The UTF-8 in place, with its length (no strlen); "" is text, not NULL.
+                rc = v.withUTF8 { utf8 in
+                    utf8.withMemoryRebound(to: CChar.self) {
+                        sqlite3_bind_text(stmt, index, $0.baseAddress ?? Self.emptyText, Int32($0.count), feedd_sqlite_transient())
+                    }
+                }
             case let .blob(v):
                 rc = v.withUnsafeBytes { sqlite3_bind_blob(stmt, index, $0.baseAddress, Int32($0.count), feedd_sqlite_transient()) }
             }

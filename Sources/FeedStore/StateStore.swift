@@ -85,6 +85,9 @@ public final class StateStore {
     private let db: Database
     private let lockFD: Int32
     private var statements: [String: Statement] = [:]
+    /// The statements a first run calls 100,000 times each, without looking them up by their text.
+    private var upsertEntryStatement: Statement?
+    private var upsertFileStatement: Statement?
     /// `indexedDimensions`, forgotten at every transaction's start (a rollback may undo a change).
     private var cachedDimensions: Set<Facet.Dimension>?
 
@@ -130,6 +133,8 @@ public final class StateStore {
         guard !isClosed else { return }
         isClosed = true
         statements.removeAll()
+        upsertEntryStatement = nil
+        upsertFileStatement = nil
         db.close()
         Glibc.close(lockFD)
     }
@@ -294,7 +299,14 @@ public final class StateStore {
     }
 
     public func put(file: FileRecord) throws(StoreError) {
-        try statement("INSERT OR REPLACE INTO files(path, size, mtime_ns, ctime_ns, inode, problems) VALUES(?,?,?,?,?,?)")
+        let upsert: Statement
+        if let cached = upsertFileStatement {
+            upsert = cached
+        } else {
+            upsert = try statement("INSERT OR REPLACE INTO files(path, size, mtime_ns, ctime_ns, inode, problems) VALUES(?,?,?,?,?,?)")
+            upsertFileStatement = upsert
+        }
+        try upsert
             .bind(.text(file.path), .int(file.stamp.size), .int(file.stamp.mtimeNanoseconds),
                   .int(file.stamp.ctimeNanoseconds), .int(Int64(bitPattern: file.stamp.inode)),
                   file.problems.isEmpty ? .null : .text(encodeProblems(file.problems)))
@@ -350,7 +362,14 @@ public final class StateStore {
     /// Writes an entry's row, with every facet it has (`country:US`, `tag:llm`, …);
     /// `setFacets` keeps the index of the dimensions feeds group by.
     public func put(entry e: StoredEntry, facets: [Facet] = []) throws(StoreError) {
-        try statement(Self.upsertEntry)
+        let upsert: Statement
+        if let cached = upsertEntryStatement {
+            upsert = cached
+        } else {
+            upsert = try statement(Self.upsertEntry)
+            upsertEntryStatement = upsert
+        }
+        try upsert
             .bind(.text(e.key.rawValue), .text(e.kind.rawValue), .text(e.source), .text(e.title), .blob(e.fingerprint.bytes),
                   .int(e.published.seconds), .int(e.updated.seconds), .int(e.firstSeen.seconds), .int(e.lastChanged.seconds),
                   e.removedAt.map { .int($0.seconds) } ?? .null, e.sketch.map { .blob($0) } ?? .null,
@@ -362,7 +381,8 @@ public final class StateStore {
     /// - Parameter replacing: false for an entry the state has never held (nothing to delete).
     public func setFacets(key: EntryKey, _ facets: [Facet], replacing: Bool = true) throws(StoreError) {
         let dimensions = try indexedDimensions()
-        if replacing && !dimensions.isEmpty { try statement("DELETE FROM facets WHERE key = ?").bind(.text(key.rawValue)).run() }
+        guard !dimensions.isEmpty else { return }  // no index to keep
+        if replacing { try statement("DELETE FROM facets WHERE key = ?").bind(.text(key.rawValue)).run() }
         let insert = try statement("INSERT OR IGNORE INTO facets(facet, key) VALUES(?, ?)")
         for facet in facets where dimensions.contains(facet.dimension) {
             try insert.bind(.text(facet.description), .text(key.rawValue)).run()

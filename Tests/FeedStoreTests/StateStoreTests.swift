@@ -36,6 +36,15 @@ struct StateStoreTests {
         #expect(try store.integrityCheck() == "ok")
     }
 
+    @Test func emptyAndNonASCIITextRoundTrip() throws {
+        let store = try StateStore(directory: Self.tempDir())
+        var e = Self.stored("ü-1", day: 1)
+        e.title = ""
+        e.source = "dir/ünï cödé.md"
+        try store.transaction { try store.put(entry: e) }
+        #expect(try store.entries(keys: [e.key])[e.key] == e)
+    }
+
     @Test func theFacetIndexHoldsOnlyTheDimensionsFeedsGroupBy() throws {
         let store = try StateStore(directory: Self.tempDir())
         let us = [Facet(.country, "US"), Facet(.city, "Seattle"), Facet(.tag, "llm")]
