@@ -245,7 +245,8 @@ enum FrontMatter {
             let character = value >= 0 ? " (U+" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex + ")" : ""
             return Rejection(source: source, line: firstLine + line, message: "front matter is not valid YAML: \(problem)\(character); remove it")
         case let .duplicatedKeysInMapping(duplicates, _):
-            return Rejection(source: source, line: firstLine, message: "front matter repeats key(s) \(duplicates.joined(separator: ", "))")
+            // Yams collects them in a dictionary: sorted, the line is the same on every run.
+            return Rejection(source: source, line: firstLine, message: "front matter repeats key(s) \(duplicates.sorted().joined(separator: ", "))")
         default:
             return Rejection(source: source, line: firstLine, message: "front matter is not valid YAML: \(error)")
         }

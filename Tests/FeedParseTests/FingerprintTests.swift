@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import FeedModel
 @testable import FeedParse
@@ -96,5 +97,29 @@ import Testing
         let (scanned, parsed) = Self.both(text, path: "jobs/x.md")
         #expect(scanned.rejections == parsed.rejections)
         #expect(scanned.records.isEmpty && scanned.isUnusable)
+    }
+}
+
+@Suite struct RepeatedKeyTests {
+    /// Yams reports repeated keys from a dictionary; the line must not change between runs.
+    @Test func repeatedKeysAreNamedInOneOrder() {
+        let text = "---\ntitle: a\nkind: job\ntitle: b\nkind: job\nteam: x\nteam: y\n---\nBody\n"
+        var messages = Set<String>()
+        for _ in 0..<40 {
+            let file = SourceFile.parse(bytes: Array(text.utf8), path: "jobs/x.md")
+            messages.formUnion(file.rejections.map(\.message))
+        }
+        #expect(messages == ["front matter repeats key(s) kind, team, title"])
+    }
+
+    /// Found by FuzzFrontMatter (now a seed: regression-repeated-complex-keys.md):
+    /// complex keys (`? …`) came back from Yams in a different order on each parse.
+    @Test func complexRepeatedKeysAreNamedInOneOrder() throws {
+        let bytes = try #require(Data(base64Encoded: "LS0tCnRpdGxlOiBXaGkyMDIgICAgIC0tLTAKPwotCi0gICAgICAtLS0KPwotCi0/LWtpbGQ6IHB1YmxpY2F0aW8gICA/ICAgICAgICAgICAgIC0tLQo/Ci0KICAtLS0KPwogb24KYXV2ZWxlOiBXaGkxMDEtCiAgID8tLS0KPwotCi0gIGloZDogZXJvVW5zYT8tLS0KICAgPyAgICAgICAgICAtCj8KLQotICAgLS0tCj8KLQotPy3Npm5kOiBwdWJsaWNhdGlvbm9VbmY0OQp0aXRsZTogb24KYXV0aG9yczogW0FkdmEgXQoKLS0tCj8/LS0tCmcgZW5lPz8/"))
+        var messages = Set<String>()
+        for _ in 0..<40 {
+            messages.formUnion(SourceFile.parse(bytes: Array(bytes), path: "x.md").rejections.map(\.message))
+        }
+        #expect(messages.count == 1, "\(messages)")
     }
 }
