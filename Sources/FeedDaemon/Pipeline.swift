@@ -146,14 +146,12 @@ public final class Pipeline {
                         changed.append(old.path)
                     }
                 }
-                if matched < snapshot.files.count && known > 0 {
+                if matched < snapshot.files.count {
                     // New files: whatever the state does not list.
                     var listed = Set<String>()
                     listed.reserveCapacity(known)
-                    try store.forEachFile { listed.insert($0.path) }
+                    if known > 0 { try store.forEachFile { listed.insert($0.path) } }
                     for path in snapshot.files.keys where !listed.contains(path) { changed.append(path) }
-                } else if known == 0 {
-                    changed += snapshot.files.keys
                 }
             } catch {
                 throw .state(error.description)

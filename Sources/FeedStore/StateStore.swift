@@ -202,6 +202,14 @@ public final class StateStore {
         return s
     }
 
+    /// `statement(sql)`, kept in `slot` so a hot path skips the lookup by its text.
+    private func held(_ slot: inout Statement?, _ sql: String) throws(StoreError) -> Statement {
+        if let s = slot { return s }
+        let s = try statement(sql)
+        slot = s
+        return s
+    }
+
     // MARK: Transactions
 
     /// Runs `body` in one write transaction; commits when it returns, rolls back when it throws.
@@ -299,14 +307,7 @@ public final class StateStore {
     }
 
     public func put(file: FileRecord) throws(StoreError) {
-        let upsert: Statement
-        if let cached = upsertFileStatement {
-            upsert = cached
-        } else {
-            upsert = try statement("INSERT OR REPLACE INTO files(path, size, mtime_ns, ctime_ns, inode, problems) VALUES(?,?,?,?,?,?)")
-            upsertFileStatement = upsert
-        }
-        try upsert
+        try held(&upsertFileStatement, "INSERT OR REPLACE INTO files(path, size, mtime_ns, ctime_ns, inode, problems) VALUES(?,?,?,?,?,?)")
             .bind(.text(file.path), .int(file.stamp.size), .int(file.stamp.mtimeNanoseconds),
                   .int(file.stamp.ctimeNanoseconds), .int(Int64(bitPattern: file.stamp.inode)),
                   file.problems.isEmpty ? .null : .text(encodeProblems(file.problems)))
@@ -362,14 +363,7 @@ public final class StateStore {
     /// Writes an entry's row, with every facet it has (`country:US`, `tag:llm`, …);
     /// `setFacets` keeps the index of the dimensions feeds group by.
     public func put(entry e: StoredEntry, facets: [Facet] = []) throws(StoreError) {
-        let upsert: Statement
-        if let cached = upsertEntryStatement {
-            upsert = cached
-        } else {
-            upsert = try statement(Self.upsertEntry)
-            upsertEntryStatement = upsert
-        }
-        try upsert
+        try held(&upsertEntryStatement, Self.upsertEntry)
             .bind(.text(e.key.rawValue), .text(e.kind.rawValue), .text(e.source), .text(e.title), .blob(e.fingerprint.bytes),
                   .int(e.published.seconds), .int(e.updated.seconds), .int(e.firstSeen.seconds), .int(e.lastChanged.seconds),
                   e.removedAt.map { .int($0.seconds) } ?? .null, e.sketch.map { .blob($0) } ?? .null,
