@@ -65,3 +65,83 @@ struct PhaseClock {
         logger.debug("phase \(phase): \(String(format: "%.1f", ms)) ms", metadata: ["event": "phase", "phase": "\(phase)"])
     }
 }
+
+/// Work done on background threads and consumed in order on the caller's
+/// thread while later work is still running: the parse of a run feeds its
+/// diff and state writes as it goes.
+enum OrderedWork {
+    /// Files per hand-out: small enough that the consumer is never far
+    /// behind, large enough that the hand-outs cost nothing.
+    static let chunk = 64
+
+    /// Runs `work(i)` for every `i` in `0..<count` on `threads` threads and
+    /// calls `consume` with the results in index order, on this thread.
+    /// When `consume` throws, no new work starts; the threads are joined
+    /// before the error is rethrown. A count of one chunk or less runs here.
+    static func run<T: Sendable>(count: Int, threads: Int, work: @escaping @Sendable (Int) -> T,
+                                 consume: (T) throws -> Void) throws {
+        guard count > chunk, threads > 0 else {
+            for i in 0..<count { try consume(work(i)) }
+            return
+        }
+        let chunks = (count + chunk - 1) / chunk
+        let board = ChunkBoard<T>(chunks: chunks)
+        let next = AtomicCounter()
+        let finished = DispatchGroup()
+        for _ in 0..<min(threads, chunks) {
+            finished.enter()
+            // Threads of their own: the caller may itself be one of
+            // Dispatch's (cooperative) workers, which are as many as cores.
+            let thread = Thread {
+                defer { finished.leave() }
+                while !board.isCancelled {
+                    let c = next.increment()
+                    if c >= chunks { return }
+                    var values: [T] = []
+                    values.reserveCapacity(chunk)
+                    for i in (c * chunk)..<min(count, (c + 1) * chunk) { values.append(work(i)) }
+                    board.post(c, values)
+                }
+            }
+            thread.stackSize = 1 << 20
+            thread.start()
+        }
+        defer {
+            board.cancel()
+            finished.wait()
+        }
+        for c in 0..<chunks {
+            for value in board.take(c) { try consume(value) }
+        }
+    }
+}
+
+/// The finished chunks of an `OrderedWork` run, each handed over once.
+private final class ChunkBoard<T: Sendable>: Sendable {
+    private let slots: Mutex<[[T]?]>
+    private let ready: [DispatchSemaphore]
+    private let cancelled = Atomic<Bool>(false)
+
+    init(chunks: Int) {
+        slots = Mutex([[T]?](repeating: nil, count: chunks))
+        ready = (0..<chunks).map { _ in DispatchSemaphore(value: 0) }
+    }
+
+    var isCancelled: Bool { cancelled.load(ordering: .relaxed) }
+
+    func cancel() { cancelled.store(true, ordering: .relaxed) }
+
+    func post(_ chunk: Int, _ values: [T]) {
+        slots.withLock { $0[chunk] = values }
+        ready[chunk].signal()
+    }
+
+    /// Waits for the chunk, then takes it out (its memory goes with the caller).
+    func take(_ chunk: Int) -> [T] {
+        ready[chunk].wait()
+        return slots.withLock { slots in
+            defer { slots[chunk] = nil }
+            return slots[chunk] ?? []
+        }
+    }
+}

@@ -182,10 +182,9 @@ public final class Pipeline {
         deleted.sort()
         phases.lap("compare")
 
-        var parsed = parseAll(changed)
-        phases.lap("parse")
-        report.filesParsed = parsed.count
-
+        // The files are parsed inside the transaction, on other threads,
+        // while this one diffs and writes them in path order (see `apply`).
+        //
         // The order keeps all three promises: the previous feeds stay byte
         // for byte when anything fails; the state never records what the
         // feeds do not show; a notice may repeat after a crash but never goes
@@ -201,7 +200,7 @@ public final class Pipeline {
         defer { batch.discard() }
         do {
             report = try store.transaction { () throws -> RunReport in
-                let staged = try self.apply(parsed: &parsed, deleted: deleted, unchangedProblems: options.repeatKnownProblems ? unchangedProblems : [],
+                let staged = try self.apply(changed: changed, deleted: deleted, unchangedProblems: options.repeatKnownProblems ? unchangedProblems : [],
                                             scanProblems: scanProblems, options: options, report: report, batch: batch)
                 try self.store.flush()
                 self.phases.lap("flush")
@@ -238,7 +237,10 @@ public final class Pipeline {
     /// Raised inside the transaction to roll back a dry run after everything was computed.
     private struct DryRunRollback: Error { var report: RunReport }
 
-    private func apply(parsed: inout [ParsedOutcome], deleted: [String], unchangedProblems: [Rejection],
+    /// Parses `changed`, diffs and writes each file in path order as its
+    /// outcome arrives (the parse runs on other threads meanwhile), then
+    /// removes what touched files no longer hold and renders the feeds.
+    private func apply(changed: [String], deleted: [String], unchangedProblems: [Rejection],
                        scanProblems: [Rejection], options: Options, report initial: RunReport,
                        batch: AtomicBatch) throws -> RunReport {
         var report = initial
@@ -246,56 +248,47 @@ public final class Pipeline {
         // The facet index covers what the feeds group by, and nothing else.
         try store.indexFacets(Set(settings.feeds.flatMap(\.groupBy)))
 
-        // Files that vanished, or turned out gone when opened, are deletions.
-        var touched = Set(deleted)
-        touched.reserveCapacity(deleted.count + parsed.count)
-        var records: [EntryRecord] = []
-        var fileUpdates: [FileRecord] = []
+        var stream = DiffStream()
+        for path in deleted { stream.touch(path) }
         var newProblems: [Rejection] = []
-        for outcome in parsed {
-            switch outcome.result {
-            case .gone:
-                touched.insert(outcome.path)
-            case let .parsed(file, stamp):
-                newProblems += file.rejections
-                fileUpdates.append(FileRecord(path: outcome.path, stamp: stamp, problems: file.rejections))
-                if file.isUnusable { continue }  // keep what was last published from it
-                touched.insert(outcome.path)
-                records += file.records
-                if !file.listingItems.isEmpty {
-                    records += try resolveListing(file.listingItems, source: outcome.path)
+
+        // Many rows at once (a first run, a large import): let the store load them in bulk.
+        func load() throws {
+            // The state's entries before this run: all of them when many files
+            // changed (one table scan), else those of the files involved; other
+            // keys are looked up when first met, before anything writes them.
+            var known: [EntryKey: StoredEntry] = [:]
+            if changed.count + deleted.count > 2000 {
+                known = try store.allEntries()
+            } else {
+                for source in deleted + changed {
+                    for e in try store.entries(source: source) { known[e.key] = e }
                 }
-            case let .rejected(rejection, stamp):
-                newProblems.append(rejection)
-                if let stamp { fileUpdates.append(FileRecord(path: outcome.path, stamp: stamp, problems: [rejection])) }
             }
-        }
-        // Everything needed was copied out: free the per-file arrays before the diff builds its own.
-        parsed = []
-        phases.lap("collect")
-
-        let known: [EntryKey: StoredEntry]
-        if touched.count > 2000 {
-            known = try store.allEntries()
-        } else {
-            var keys = Set(records.map(\.key))
-            var k = try store.entries(keys: keys)
-            for source in touched {
-                for e in try store.entries(source: source) { k[e.key] = e; keys.insert(e.key) }
+            let knownIsComplete = changed.count + deleted.count > 2000
+            // Listing pages pair their items with what the state held of the page.
+            var listingEntries: [String: [StoredEntry]]?
+            func previousListing(_ source: String) -> [KnownListingEntry] {
+                if listingEntries == nil {
+                    listingEntries = Dictionary(grouping: known.values.filter { $0.sketch != nil }, by: \.source)
+                }
+                return (listingEntries?[source] ?? []).compactMap { e -> KnownListingEntry? in
+                    guard e.removedAt == nil, let bytes = e.sketch, let sketch = TextSketch(bytes: bytes) else { return nil }
+                    return KnownListingEntry(key: e.key, kind: e.kind, fingerprint: e.fingerprint, sketch: sketch)
+                }
             }
-            known = k
-        }
-        phases.lap("load")
-        let result = Diff.diff(known: known.mapValues(KnownEntry.init), current: records, touched: touched)
-        phases.lap("diff")
 
-        // Only listing items carry sketches; without any, the lookup below is always nil.
-        let byKey = records.contains(where: { $0.sketch != nil })
-            ? Dictionary(records.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a }) : [:]
-        func writeRows() throws {
-            for record in result.upserts {
-                let old = known[record.key]
-                let isNews = result.changed.contains(record.key)
+            func offer(_ record: EntryRecord) throws {
+                var old: StoredEntry?
+                if !stream.hasSeen(record.key) {
+                    old = known[record.key]
+                    if old == nil, !knownIsComplete, let found = try store.entries(keys: [record.key])[record.key] {
+                        old = found
+                        known[record.key] = found
+                    }
+                }
+                guard case let .write(isNews) = stream.offer(record, old: old.map(KnownEntry.init)) else { return }
+                if isNews { stream.changed.insert(record.key) }
                 let reborn = old?.removedAt != nil && isNews
                 let firstSeen = (reborn ? nil : old?.firstSeen) ?? now
                 let lastChanged = isNews ? now : (old?.lastChanged ?? now)
@@ -305,31 +298,51 @@ public final class Pipeline {
                 try store.put(entry: StoredEntry(key: record.key, kind: record.kind, source: record.source, title: record.title,
                                                  fingerprint: record.fingerprint, published: published, updated: max(updated, published),
                                                  firstSeen: firstSeen, lastChanged: lastChanged, removedAt: nil,
-                                                 sketch: byKey[record.key]?.sketch),
+                                                 sketch: record.sketch),
                               facets: record.facets)
             }
+
+            try parseInOrder(changed) { outcome in
+                report.filesParsed += 1
+                switch outcome.result {
+                case .gone:
+                    // Vanished between the walk and the read: a deletion.
+                    stream.touch(outcome.path)
+                case let .parsed(file, stamp):
+                    newProblems += file.rejections
+                    try store.put(file: FileRecord(path: outcome.path, stamp: stamp, problems: file.rejections))
+                    if file.isUnusable { return }  // keep what was last published from it
+                    stream.touch(outcome.path)
+                    for record in file.records { try offer(record) }
+                    if !file.listingItems.isEmpty {
+                        // `resolve` keeps the items' order, so each entry pairs with its sketch.
+                        let resolved = ListingIdentity.resolve(items: file.listingItems, previous: previousListing(outcome.path))
+                        for (entry, item) in zip(resolved, file.listingItems) { try offer(EntryRecord(entry, sketch: item.sketch.bytes)) }
+                    }
+                case let .rejected(rejection, stamp):
+                    newProblems.append(rejection)
+                    if let stamp { try store.put(file: FileRecord(path: outcome.path, stamp: stamp, problems: [rejection])) }
+                }
+            }
+            phases.lap("parse+store")
+
+            let result = stream.finish(candidates: known.values.lazy.map(KnownEntry.init))
             for removal in result.removals {
                 try store.markRemoved(key: removal.key, at: now)
             }
-            for file in fileUpdates { try store.put(file: file) }
             for path in deleted { try store.deleteFile(path: path) }
+            report.events = result.events
+            report.conflicts = result.conflicts
         }
-        // Many rows at once (a first run, a large import): let the store load them in bulk.
-        if result.upserts.count + fileUpdates.count > 1000 {
-            try store.bulkLoad(writeRows)
-        } else {
-            try writeRows()
-        }
-        phases.lap("store")
+        if changed.count + deleted.count > 1000 { try store.bulkLoad(load) } else { try load() }
+        phases.lap("finish")
 
         // Render every feed from the state as it now stands (see Publishing.swift).
         report.feeds = try publish(into: batch)
         phases.lap("render")
 
-        report.events = result.events
         report.rejections = scanProblems + newProblems + unchangedProblems
         report.rejections.sort { ($0.source, $0.line ?? 0) < ($1.source, $1.line ?? 0) }
-        report.conflicts = result.conflicts
         if options.dryRun { throw DryRunRollback(report: report) }
         return report
     }
@@ -347,49 +360,32 @@ public final class Pipeline {
         var result: ParseResult
     }
 
-    /// Reads and parses files on every core. Markdown and JSON bodies are
-    /// dropped as soon as the fingerprint is taken (see `ScannedFile`).
-    func parseAll(_ paths: [String]) -> [ParsedOutcome] {
-        guard !paths.isEmpty else { return [] }
-        let results = ResultSlots<ParsedOutcome>(count: paths.count)
+    /// Reads and parses `paths` on every core and hands each outcome to
+    /// `consume`, on this thread and in the order of `paths`, as soon as it
+    /// and all before it are ready. Markdown and JSON bodies are dropped as
+    /// soon as the fingerprint is taken (see `ScannedFile`).
+    func parseInOrder(_ paths: [String], consume: (ParsedOutcome) throws -> Void) throws {
+        guard !paths.isEmpty else { return }
         let root = settings.source
         let maxSize = settings.maxFileSize
         let progress = Progress(total: paths.count, logger: logger)
-        let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, paths.count))
-        let next = AtomicCounter()
         let rootFD = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         defer { if rootFD >= 0 { Glibc.close(rootFD) } }
-        DispatchQueue.concurrentPerform(iterations: workers) { _ in
-            while true {
-                let i = next.increment()
-                if i >= paths.count { return }
-                let path = paths[i]
-                let outcome: ParseResult
-                let read = rootFD >= 0 ? SourceReader.read(rootFD: rootFD, relative: path, maxSize: maxSize)
-                    : SourceReader.read(root: root, relative: path, maxSize: maxSize)
-                switch read {
-                case .gone: outcome = .gone
-                case let .rejected(r): outcome = .rejected(r, SourceScanner.stamp(root: root, relative: path))
-                case let .unsettled(r): outcome = .rejected(r, nil)  // no stamp: read again next time
-                case let .bytes(bytes, stamp):
-                    outcome = .parsed(SourceFile.scan(bytes: bytes, path: path), stamp)
-                }
-                results.set(i, ParsedOutcome(path: path, result: outcome))
-                progress.tick()
+        try OrderedWork.run(count: paths.count, threads: ProcessInfo.processInfo.activeProcessorCount, work: { i in
+            let path = paths[i]
+            let outcome: ParseResult
+            let read = rootFD >= 0 ? SourceReader.read(rootFD: rootFD, relative: path, maxSize: maxSize)
+                : SourceReader.read(root: root, relative: path, maxSize: maxSize)
+            switch read {
+            case .gone: outcome = .gone
+            case let .rejected(r): outcome = .rejected(r, SourceScanner.stamp(root: root, relative: path))
+            case let .unsettled(r): outcome = .rejected(r, nil)  // no stamp: read again next time
+            case let .bytes(bytes, stamp):
+                outcome = .parsed(SourceFile.scan(bytes: bytes, path: path), stamp)
             }
-        }
-        return results.values()
-    }
-
-    /// Gives listing items their lasting keys against what the state remembers of that page.
-    private func resolveListing(_ items: [ListingItem], source: String) throws -> [EntryRecord] {
-        let previous = try store.entries(source: source).compactMap { e -> KnownListingEntry? in
-            guard e.removedAt == nil, let bytes = e.sketch, let sketch = TextSketch(bytes: bytes) else { return nil }
-            return KnownListingEntry(key: e.key, kind: e.kind, fingerprint: e.fingerprint, sketch: sketch)
-        }
-        // `resolve` keeps the items' order, so each entry pairs with its sketch.
-        let resolved = ListingIdentity.resolve(items: items, previous: previous)
-        return zip(resolved, items).map { EntryRecord($0, sketch: $1.sketch.bytes) }
+            progress.tick()
+            return ParsedOutcome(path: path, result: outcome)
+        }, consume: consume)
     }
 
     // MARK: - Rendering

@@ -42,82 +42,128 @@ public struct DiffResult: Sendable {
 
 public enum Diff {
     /// Compares the entries parsed from the files that changed with what the
-    /// state remembers.
+    /// state remembers: `DiffStream` fed with every entry at once.
     ///
     /// - Parameters:
     ///   - known: the state's entries for every key in `current` and every key
     ///     whose source is in `touched` (more is fine).
     ///   - current: entries parsed from the touched files (listing-page keys
-    ///     already resolved).
+    ///     already resolved), in any order.
     ///   - touched: sources parsed or deleted in this scan; entries of other
     ///     sources (unchanged or rejected files) are left as they are.
     public static func diff(known: [EntryKey: KnownEntry], current: [EntryRecord], touched: Set<String>) -> DiffResult {
-        var result = DiffResult()
-
-        // One entry per key: the smallest source path wins, the rest is a conflict.
-        // Winners are indices into `current`, so they can be visited in input order.
-        var winners: [EntryKey: Int] = [:]
-        winners.reserveCapacity(current.count)
-        for (index, entry) in current.enumerated() {
-            if let otherIndex = winners[entry.key] {
-                let other = current[otherIndex]
-                if other.source == entry.source {
-                    // Same key twice in one file: keep the first, report it once.
-                    result.conflicts.append(KeyConflict(key: entry.key, winner: other.source, loser: entry.source))
-                    continue
-                }
-                let (win, lose) = other.source < entry.source ? (otherIndex, index) : (index, otherIndex)
-                winners[entry.key] = win
-                result.conflicts.append(KeyConflict(key: entry.key, winner: current[win].source, loser: current[lose].source))
-            } else {
-                winners[entry.key] = index
+        var stream = DiffStream()
+        // The stream takes sources in path order; a stable sort keeps each file's own order.
+        let ordered = current.enumerated().sorted { ($0.element.source, $0.offset) < ($1.element.source, $1.offset) }.map(\.element)
+        for source in touched { stream.touch(source) }
+        var upserts: [EntryRecord] = []
+        for entry in ordered {
+            let old = stream.hasSeen(entry.key) ? nil : known[entry.key]
+            if case let .write(isNews) = stream.offer(entry, old: old) {
+                upserts.append(entry)
+                if isNews { stream.changed.insert(entry.key) }
             }
         }
-        // A key still owned by a file that was not re-read keeps its owner unless this one sorts first.
-        for (key, index) in winners {
-            let entry = current[index]
-            guard let old = known[key], !old.isRemoved, old.source != entry.source, !touched.contains(old.source) else { continue }
+        var result = stream.finish(candidates: known.values)
+        result.upserts = upserts.sorted { $0.key < $1.key }
+        return result
+    }
+}
+
+/// The diff taken one entry at a time, in source-path order, so a run can
+/// write each entry's row while later files are still being parsed.
+///
+/// Its rules are the batch diff's: one entry per key, the smallest source
+/// path winning (an entry of a file that was not re-read keeps its key unless
+/// the newcomer's path sorts first); a new key, or changed content, is news;
+/// a move, a retitle or a reappearance without edits is written silently;
+/// what a touched source no longer holds is removed. Because paths arrive in
+/// order, the first entry seen for a key is its winner among this run's
+/// files, and whether an earlier path was touched is already known when it
+/// matters.
+public struct DiffStream: Sendable {
+    /// What to do with an offered entry.
+    public enum Decision: Sendable, Equatable {
+        /// A losing duplicate, or unchanged: nothing to write.
+        case skip
+        /// Write its row; `isNews` when it is new or its content changed (its change time moves).
+        case write(isNews: Bool)
+    }
+
+    private var seen: [EntryKey: String] = [:]
+    private var won: Set<EntryKey> = []
+    private var touched: Set<String> = []
+    private var lastSource: String?
+    private var events: [Event] = []
+    private var conflicts: [KeyConflict] = []
+    /// Conflicts with a later, not yet parsed file that only stand if that file stays untouched.
+    private var provisional: [KeyConflict] = []
+    /// Keys written as news (callers may fill it; `finish` returns it).
+    public var changed: Set<EntryKey> = []
+
+    public init() {}
+
+    /// Marks a source as parsed (its entries are offered next) or deleted:
+    /// whatever of it is not offered again is removed by `finish`.
+    /// Call before offering the source's entries.
+    public mutating func touch(_ source: String) { touched.insert(source) }
+
+    /// Whether an entry with this key was already offered (then `offer` does not need the state's row).
+    public func hasSeen(_ key: EntryKey) -> Bool { seen[key] != nil }
+
+    /// - Parameters:
+    ///   - entry: the next entry; sources must not decrease from one call to the next.
+    ///   - old: the state's row for the key before this run (ignored when `hasSeen`).
+    public mutating func offer(_ entry: EntryRecord, old: KnownEntry?) -> Decision {
+        precondition(lastSource.map { $0 <= entry.source } ?? true, "DiffStream takes sources in path order")
+        lastSource = entry.source
+        if let first = seen[entry.key] {
+            // An earlier path (or earlier in the same file) has it: that one wins.
+            conflicts.append(KeyConflict(key: entry.key, winner: first, loser: entry.source))
+            return .skip
+        }
+        seen[entry.key] = entry.source
+        if let old, !old.isRemoved, old.source != entry.source {
             if old.source < entry.source {
-                winners[key] = nil
-                result.conflicts.append(KeyConflict(key: key, winner: old.source, loser: entry.source))
-            } else {
-                result.conflicts.append(KeyConflict(key: key, winner: entry.source, loser: old.source))
-            }
-        }
-
-        // In input order: callers pass entries sorted by source, so the
-        // events below come out (nearly) sorted already.
-        var upserts: [Int] = []
-        for index in winners.values.sorted() {
-            let entry = current[index]
-            let fingerprint = entry.fingerprint
-            let event = { (change: Event.Change) in
-                Event(change: change, key: entry.key, kind: entry.kind, title: entry.title, source: entry.source)
-            }
-            if let old = known[entry.key] {
-                if old.fingerprint != fingerprint {
-                    // Reappearing with other content is news again; an edit is an update.
-                    result.events.append(event(old.isRemoved ? .new : .updated))
-                    result.changed.insert(entry.key)
-                    upserts.append(index)
-                } else if old.isRemoved || old.source != entry.source || old.title != entry.title {
-                    upserts.append(index)
+                // Already parsed or deleted in this run if it was going to be.
+                if !touched.contains(old.source) {
+                    conflicts.append(KeyConflict(key: entry.key, winner: old.source, loser: entry.source))
+                    return .skip
                 }
             } else {
-                result.events.append(event(.new))
-                result.changed.insert(entry.key)
-                upserts.append(index)
+                provisional.append(KeyConflict(key: entry.key, winner: entry.source, loser: old.source))
             }
         }
-        // Keys are unique among winners: sorting indices gives the same order as sorting the entries.
-        upserts.sort { current[$0].key < current[$1].key }
-        result.upserts = upserts.map { current[$0] }
+        won.insert(entry.key)
+        let event = { (change: Event.Change) in
+            Event(change: change, key: entry.key, kind: entry.kind, title: entry.title, source: entry.source)
+        }
+        guard let old else {
+            events.append(event(.new))
+            return .write(isNews: true)
+        }
+        if old.fingerprint != entry.fingerprint {
+            // Reappearing with other content is news again; an edit is an update.
+            events.append(event(old.isRemoved ? .new : .updated))
+            return .write(isNews: true)
+        }
+        if old.isRemoved || old.source != entry.source || old.title != entry.title {
+            return .write(isNews: false)
+        }
+        return .skip
+    }
 
-        for old in known.values where !old.isRemoved && touched.contains(old.source) && winners[old.key] == nil {
+    /// The removals and the sorted events and conflicts, once every touched source was offered.
+    /// - Parameter candidates: the state's entries before this run, covering at least every source touched.
+    public func finish(candidates: some Sequence<KnownEntry>) -> DiffResult {
+        var result = DiffResult()
+        result.events = events
+        result.changed = changed
+        for old in candidates where !old.isRemoved && touched.contains(old.source) && !won.contains(old.key) {
             result.removals.append(old)
             result.events.append(Event(change: .removed, key: old.key, kind: old.kind, title: old.title, source: old.source))
         }
-
+        result.conflicts = conflicts + provisional.filter { !touched.contains($0.loser) }
         // (source, key, change), spelled out to avoid building tuples of strings per comparison.
         result.events.sort { a, b in
             if a.source != b.source { return a.source < b.source }
@@ -125,7 +171,7 @@ public enum Diff {
             return a.change.rawValue < b.change.rawValue
         }
         result.removals.sort { $0.key < $1.key }
-        result.conflicts.sort { ($0.key.rawValue, $0.loser) < ($1.key.rawValue, $1.loser) }
+        result.conflicts.sort { ($0.key.rawValue, $0.loser, $0.winner) < ($1.key.rawValue, $1.loser, $1.winner) }
         return result
     }
 }
