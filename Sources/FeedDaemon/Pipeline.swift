@@ -205,7 +205,9 @@ public final class Pipeline {
                 try self.store.flush()
                 self.phases.lap("flush")
                 try batch.commit()
+                self.phases.lap("rename")
                 self.announce(staged, firstRun: staged.firstRun && !changed.isEmpty)
+                self.phases.lap("log")
                 return staged
             }
         } catch let rollback as DryRunRollback {
@@ -248,7 +250,7 @@ public final class Pipeline {
         // The facet index covers what the feeds group by, and nothing else.
         try store.indexFacets(Set(settings.feeds.flatMap(\.groupBy)))
 
-        var stream = DiffStream()
+        var stream = DiffStream(capacity: changed.count)
         for path in deleted { stream.touch(path) }
         var newProblems: [Rejection] = []
 
@@ -288,7 +290,6 @@ public final class Pipeline {
                     }
                 }
                 guard case let .write(isNews) = stream.offer(record, old: old.map(KnownEntry.init)) else { return }
-                if isNews { stream.changed.insert(record.key) }
                 let reborn = old?.removedAt != nil && isNews
                 let firstSeen = (reborn ? nil : old?.firstSeen) ?? now
                 let lastChanged = isNews ? now : (old?.lastChanged ?? now)

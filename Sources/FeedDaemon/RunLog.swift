@@ -15,6 +15,8 @@ extension Pipeline {
             logger.warning("conflict: id \(c.key) in \(Self.field(c.loser)) is also in \(Self.field(c.winner)); keeping \(Self.field(c.winner))",
                            metadata: ["event": "conflict", "id": "\(c.key)", "source": "\(c.loser)", "winner": "\(c.winner)"])
         }
+        // A first run has an event per entry: at `warning` and above, none of them is built.
+        guard logger.logLevel <= .notice else { return }
         for e in report.events {
             let feed = settings.feeds.first(where: { $0.kind == e.kind })?.name ?? ""
             let id = settings.site.entryID(kind: e.kind, key: e.key)

@@ -57,15 +57,17 @@ public enum Diff {
         let ordered = current.enumerated().sorted { ($0.element.source, $0.offset) < ($1.element.source, $1.offset) }.map(\.element)
         for source in touched { stream.touch(source) }
         var upserts: [EntryRecord] = []
+        var changed = Set<EntryKey>()
         for entry in ordered {
             let old = stream.hasSeen(entry.key) ? nil : known[entry.key]
             if case let .write(isNews) = stream.offer(entry, old: old) {
                 upserts.append(entry)
-                if isNews { stream.changed.insert(entry.key) }
+                if isNews { changed.insert(entry.key) }
             }
         }
         var result = stream.finish(candidates: known.values)
         result.upserts = upserts.sorted { $0.key < $1.key }
+        result.changed = changed
         return result
     }
 }
@@ -90,18 +92,21 @@ public struct DiffStream: Sendable {
         case write(isNews: Bool)
     }
 
-    private var seen: [EntryKey: String] = [:]
-    private var won: Set<EntryKey> = []
+    /// Every key offered: the path that claimed it first, and whether that claim won
+    /// (it did not lose to an untouched file that owns the key).
+    private var seen: [EntryKey: (source: String, won: Bool)] = [:]
     private var touched: Set<String> = []
     private var lastSource: String?
     private var events: [Event] = []
     private var conflicts: [KeyConflict] = []
     /// Conflicts with a later, not yet parsed file that only stand if that file stays untouched.
     private var provisional: [KeyConflict] = []
-    /// Keys written as news (callers may fill it; `finish` returns it).
-    public var changed: Set<EntryKey> = []
 
-    public init() {}
+    /// - Parameter capacity: about how many entries will be offered (a first run offers every entry).
+    public init(capacity: Int = 0) {
+        seen.reserveCapacity(capacity)
+        touched.reserveCapacity(capacity)
+    }
 
     /// Marks a source as parsed (its entries are offered next) or deleted:
     /// whatever of it is not offered again is removed by `finish`.
@@ -119,14 +124,14 @@ public struct DiffStream: Sendable {
         lastSource = entry.source
         if let first = seen[entry.key] {
             // An earlier path (or earlier in the same file) has it: that one wins.
-            conflicts.append(KeyConflict(key: entry.key, winner: first, loser: entry.source))
+            conflicts.append(KeyConflict(key: entry.key, winner: first.source, loser: entry.source))
             return .skip
         }
-        seen[entry.key] = entry.source
         if let old, !old.isRemoved, old.source != entry.source {
             if old.source < entry.source {
                 // Already parsed or deleted in this run if it was going to be.
                 if !touched.contains(old.source) {
+                    seen[entry.key] = (entry.source, false)
                     conflicts.append(KeyConflict(key: entry.key, winner: old.source, loser: entry.source))
                     return .skip
                 }
@@ -134,7 +139,7 @@ public struct DiffStream: Sendable {
                 provisional.append(KeyConflict(key: entry.key, winner: entry.source, loser: old.source))
             }
         }
-        won.insert(entry.key)
+        seen[entry.key] = (entry.source, true)
         let event = { (change: Event.Change) in
             Event(change: change, key: entry.key, kind: entry.kind, title: entry.title, source: entry.source)
         }
@@ -158,8 +163,7 @@ public struct DiffStream: Sendable {
     public func finish(candidates: some Sequence<KnownEntry>) -> DiffResult {
         var result = DiffResult()
         result.events = events
-        result.changed = changed
-        for old in candidates where !old.isRemoved && touched.contains(old.source) && !won.contains(old.key) {
+        for old in candidates where !old.isRemoved && touched.contains(old.source) && seen[old.key]?.won != true {
             result.removals.append(old)
             result.events.append(Event(change: .removed, key: old.key, kind: old.kind, title: old.title, source: old.source))
         }

@@ -86,7 +86,10 @@ public struct Location: Sendable, Codable, Equatable, CustomStringConvertible {
 
     /// Parses `COUNTRY[, REGION][, CITY]`; with two parts the second is the city.
     public init?(parsing text: String) {
-        let parts = text.split(separator: ",").map { $0.trimmed() }.filter { !$0.isEmpty }
+        // In ASCII every byte is a character: split on the comma byte (the usual case, without Character breaking).
+        let parts = (text.utf8.allSatisfy { $0 < 0x80 }
+            ? text.utf8.split(separator: UInt8(ascii: ",")).map { Substring($0).trimmed() }
+            : text.split(separator: ",").map { $0.trimmed() }).filter { !$0.isEmpty }
         switch parts.count {
         case 1: self.init(country: parts[0])
         case 2: self.init(country: parts[0], city: parts[1])
@@ -95,7 +98,12 @@ public struct Location: Sendable, Codable, Equatable, CustomStringConvertible {
         }
     }
 
-    public var description: String { [country, region, city].compactMap { $0 }.joined(separator: ", ") }
+    public var description: String {
+        var s = country
+        if let region { s += ", " + region }
+        if let city { s += ", " + city }
+        return s
+    }
 }
 
 /// Collapses whitespace runs and length-prefixes fields so that no two

@@ -163,6 +163,13 @@ public struct Facet: Sendable, Hashable, Comparable, CustomStringConvertible {
             if let r = loc.region { out.append(Facet(.region, r)) }
             if let c = loc.city { out.append(Facet(.city, c)) }
         }
+        // Most entries have a handful: compared in place, not hashed.
+        if out.count <= 16 {
+            var unique: [Facet] = []
+            unique.reserveCapacity(out.count)
+            for facet in out where !facet.value.isEmpty && !unique.contains(facet) { unique.append(facet) }
+            return unique
+        }
         var seen = Set<Facet>()
         return out.filter { !$0.value.isEmpty && seen.insert($0).inserted }
     }

@@ -158,7 +158,8 @@ struct EntryBuilder {
     /// `SourceText` never saw as bytes: refused the same way, naming the field.
     private func checkCharacters(_ s: String, _ value: FieldValue, _ name: String) throws(Rejection) {
         // Nothing below U+0020 but tab, LF, CR, and no EF byte (which every U+FFFE and U+FFFF starts with): nothing to refuse.
-        if !s.utf8.contains(where: { $0 < 0x20 ? $0 != 0x09 && $0 != 0x0A && $0 != 0x0D : $0 == 0xEF }) { return }
+        let suspect = { (c: UInt8) in c < 0x20 ? c != 0x09 && c != 0x0A && c != 0x0D : c == 0xEF }
+        if !(s.utf8.withContiguousStorageIfAvailable { $0.contains(where: suspect) } ?? s.utf8.contains(where: suspect)) { return }
         for scalar in s.unicodeScalars {
             let v = scalar.value
             guard (v < 0x20 && v != 0x09 && v != 0x0A && v != 0x0D) || v == 0xFFFE || v == 0xFFFF else { continue }

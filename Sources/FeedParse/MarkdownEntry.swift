@@ -167,7 +167,7 @@ public enum MarkdownEntry {
 }
 
 func stripExtension(_ path: String) -> String {
-    guard let dot = path.lastIndex(of: "."), !path[dot...].contains("/") else { return path }
+    guard let dot = path.lastIndex(of: "."), !path[dot...].utf8.contains(UInt8(ascii: "/")) else { return path }
     return String(path[..<dot])
 }
 

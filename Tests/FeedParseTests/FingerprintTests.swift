@@ -123,3 +123,30 @@ import Testing
         #expect(messages.count == 1, "\(messages)")
     }
 }
+
+/// `Location(parsing:)` splits ASCII text on comma bytes and other text on
+/// Characters: both give the parts the Character split gives.
+struct LocationParsingTests {
+    @Test(arguments: [
+        ("US, WA, Seattle", "US", "WA", "Seattle"),
+        ("  DE ,  Berlin ", "DE", nil, "Berlin"),
+        ("FR", "FR", nil, nil),
+        ("ES, M, Madrid, Centro", "ES", "M", "Madrid, Centro"),
+        (",, JP ,, Tokyo,", "JP", nil, "Tokyo"),
+        ("CH, Zürich", "CH", nil, "Zürich"),
+        ("ES,\u{301} Sevilla", "ES,\u{301} Sevilla", nil, nil),  // a comma with a combining accent is one Character, not a separator
+        ("IN, Bengaluru\u{A0}", "IN", nil, "Bengaluru"),
+    ] as [(String, String, String?, String?)])
+    func parts(_ text: String, _ country: String, _ region: String?, _ city: String?) throws {
+        let location = try #require(Location(parsing: text))
+        #expect(location.country == country)
+        #expect(location.region == region)
+        #expect(location.city == city)
+        #expect(location.description == [country, region, city].compactMap { $0 }.joined(separator: ", "))
+    }
+
+    @Test func onlyCommasAndBlanksIsNoLocation() {
+        #expect(Location(parsing: " , ,, ") == nil)
+        #expect(Location(parsing: "") == nil)
+    }
+}
