@@ -1,0 +1,50 @@
+import Foundation
+import Testing
+import Synchronization
+@testable import FeedDaemon
+
+/// `OrderedWork`: results come back in index order whatever order the
+/// threads finish in, every index is worked once, and a consumer that throws
+/// stops the hand-out and returns only after the threads are done.
+struct OrderedWorkTests {
+    struct Stop: Error {}
+
+    @Test(arguments: [0, 1, 64, 65, 1000, 5003])
+    func resultsArriveInOrder(count: Int) throws {
+        let calls = Atomic<Int>(0)
+        var seen: [Int] = []
+        try OrderedWork.run(count: count, threads: 3, work: { i in
+            calls.add(1, ordering: .relaxed)
+            // Uneven work, so later chunks often finish before earlier ones.
+            if i % 97 == 0 { usleep(200) }
+            return i * 2
+        }, consume: { seen.append($0) })
+        #expect(seen == (0..<count).map { $0 * 2 })
+        #expect(calls.load(ordering: .relaxed) == count)
+    }
+
+    @Test func aThrowingConsumerStopsTheWorkAndJoinsTheThreads() {
+        let calls = Atomic<Int>(0)
+        let running = Atomic<Int>(0)
+        var consumed = 0
+        #expect(throws: Stop.self) {
+            try OrderedWork.run(count: 100_000, threads: 2, work: { i in
+                running.add(1, ordering: .relaxed)
+                defer { running.subtract(1, ordering: .relaxed) }
+                calls.add(1, ordering: .relaxed)
+                usleep(20)
+                return i
+            }, consume: { i in
+                consumed += 1
+                if i == 300 { throw Stop() }
+            })
+        }
+        #expect(consumed == 301)
+        // Back from `run`: no work is still running, and the rest was never handed out.
+        #expect(running.load(ordering: .relaxed) == 0)
+        let done = calls.load(ordering: .relaxed)
+        #expect(done < 100_000 / 2)
+        usleep(50_000)
+        #expect(calls.load(ordering: .relaxed) == done)
+    }
+}
