@@ -254,20 +254,19 @@ public final class Pipeline {
         for path in deleted { stream.touch(path) }
         var newProblems: [Rejection] = []
 
-        // Many rows at once (a first run, a large import): let the store load them in bulk.
         func load() throws {
             // The state's entries before this run: all of them when many files
             // changed (one table scan), else those of the files involved; other
             // keys are looked up when first met, before anything writes them.
+            let knownIsComplete = changed.count + deleted.count > 2000
             var known: [EntryKey: StoredEntry] = [:]
-            if changed.count + deleted.count > 2000 {
+            if knownIsComplete {
                 known = try store.allEntries()
             } else {
                 for source in deleted + changed {
                     for e in try store.entries(source: source) { known[e.key] = e }
                 }
             }
-            let knownIsComplete = changed.count + deleted.count > 2000
             // Listing pages pair their items with what the state held of the page.
             var listingEntries: [String: [StoredEntry]]?
             func previousListing(_ source: String) -> [KnownListingEntry] {
@@ -335,6 +334,7 @@ public final class Pipeline {
             report.events = result.events
             report.conflicts = result.conflicts
         }
+        // Many rows at once (a first run, a large import): let the store load them in bulk.
         if changed.count + deleted.count > 1000 { try store.bulkLoad(load) } else { try load() }
         phases.lap("finish")
 

@@ -120,8 +120,11 @@ public struct DiffStream: Sendable {
     ///   - entry: the next entry; sources must not decrease from one call to the next.
     ///   - old: the state's row for the key before this run (ignored when `hasSeen`).
     public mutating func offer(_ entry: EntryRecord, old: KnownEntry?) -> Decision {
-        precondition(lastSource.map { $0 <= entry.source } ?? true, "DiffStream takes sources in path order")
+        // Checked in debug builds (every test): a caller's bug, not the input's.
+        assert(lastSource.map { $0 <= entry.source } ?? true, "DiffStream takes sources in path order")
+        #if DEBUG
         lastSource = entry.source
+        #endif
         if let first = seen[entry.key] {
             // An earlier path (or earlier in the same file) has it: that one wins.
             conflicts.append(KeyConflict(key: entry.key, winner: first.source, loser: entry.source))

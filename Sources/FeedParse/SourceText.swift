@@ -55,22 +55,25 @@ public enum SourceText {
         var line = 1
         var i = start
         let n = b.count
-        let low = SIMD16<UInt8>(repeating: 0x20), high = SIMD16<UInt8>(repeating: 0x80)
+        guard let base = b.baseAddress else { return nil }
+        let raw = UnsafeRawPointer(base)
+        // A word of printable ASCII bytes (0x20–0x7F) has no high bit set in
+        // itself or in itself minus 0x20 in every byte. A borrow between
+        // bytes only ever sets a bit: a false alarm, checked byte by byte.
+        @inline(__always) func plain(_ x: UInt64) -> UInt64 { (x &- 0x2020_2020_2020_2020) | x }
         while i < n {
-            // Sixteen, then eight printable ASCII bytes at a time: nothing to check or count.
-            if i + 16 <= n, let base = b.baseAddress {
-                let v = UnsafeRawPointer(base + i).loadUnaligned(as: SIMD16<UInt8>.self)
-                if !any((v .< low) .| (v .>= high)) {
-                    i += 16
-                    continue
-                }
+            // Thirty-two, then eight printable ASCII bytes at a time: nothing to check or count.
+            while i + 32 <= n {
+                let m = plain(raw.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+                    | plain(raw.loadUnaligned(fromByteOffset: i + 8, as: UInt64.self))
+                    | plain(raw.loadUnaligned(fromByteOffset: i + 16, as: UInt64.self))
+                    | plain(raw.loadUnaligned(fromByteOffset: i + 24, as: UInt64.self))
+                guard m & 0x8080_8080_8080_8080 == 0 else { break }
+                i += 32
             }
-            if i + 8 <= n, let base = b.baseAddress {
-                let x = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
-                if ((x &- 0x2020_2020_2020_2020) | x) & 0x8080_8080_8080_8080 == 0 {
-                    i += 8
-                    continue
-                }
+            if i + 8 <= n, plain(raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)) & 0x8080_8080_8080_8080 == 0 {
+                i += 8
+                continue
             }
             let c = b[i]
             if c < 0x80 {

@@ -39,13 +39,13 @@ struct TextFastPathTests {
     }
 }
 
-/// `SourceText` checks 16 and 8 bytes at a time: a bad byte is found, on its
+/// `SourceText` checks 32 and 8 bytes at a time: a bad byte is found, on its
 /// line, wherever it falls in a block.
 @Suite struct SourceTextBlockTests {
     @Test func aBadByteIsFoundAtEveryOffset() {
-        for offset in 0..<48 {
-            for bad: [UInt8] in [[0x01], [0x7F - 0x7F], [0xC3], [0xEF, 0xBF, 0xBE], [0xFF]] {
-                var bytes = Array(String(repeating: "abcdefghij", count: 6).utf8)
+        for offset in 0..<100 {
+            for bad: [UInt8] in [[0x01], [0x7F - 0x7F], [0x1F], [0x80], [0xC3], [0xEF, 0xBF, 0xBE], [0xFF]] {
+                var bytes = Array(String(repeating: "abcdefghij", count: 11).utf8)
                 bytes.insert(0x0A, at: 5)  // the bad byte is on line 2 when it comes after this
                 bytes.insert(contentsOf: bad, at: offset)
                 let line = offset <= 5 ? 1 : 2
