@@ -73,7 +73,7 @@ enum SimpleFrontMatter {
         }
 
         mutating func mapping() -> [String: FieldValue]? {
-            var out: [String: FieldValue] = [:]
+            var out = [String: FieldValue](minimumCapacity: 12)
             while position < bytes.count {
                 let end = lineEnd(from: position)
                 if isBlank(position, end) {
