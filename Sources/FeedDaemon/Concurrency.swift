@@ -145,3 +145,24 @@ private final class ChunkBoard<T: Sendable>: Sendable {
         }
     }
 }
+
+/// One piece of work on a thread of its own, waited for once.
+final class Background<T: Sendable>: @unchecked Sendable {
+    private var value: T?
+    private let done = DispatchSemaphore(value: 0)
+
+    init(_ work: @escaping @Sendable () -> T) {
+        let thread = Thread { [self] in
+            value = work()
+            done.signal()
+        }
+        thread.stackSize = 1 << 20
+        thread.start()
+    }
+
+    /// Blocks until the work is done; call once.
+    func wait() -> T {
+        done.wait()
+        return value!
+    }
+}

@@ -123,39 +123,46 @@ public final class Pipeline {
             // the walk lists names only, and every file is read.
             let firstRun: Bool
             do { firstRun = try !store.knowsFiles() } catch { throw .state(error.description) }
+            // The walk (system calls, mostly) runs on another thread while
+            // this one reads the state's list of files: neither waits for the other.
+            let root = settings.source
+            let walk = Background { () -> Result<SourceSnapshot, SourceScanner.MissingRoot> in
+                do throws(SourceScanner.MissingRoot) { return .success(try SourceScanner.scan(root: root, stamps: !firstRun)) } catch { return .failure(error) }
+            }
+            var stored: [FileRecord] = []
+            let read: Result<Void, StoreError>
+            do { try store.forEachFile { stored.append($0) }; read = .success(()) } catch { read = .failure(error) }
             let snapshot: SourceSnapshot
-            do { snapshot = try SourceScanner.scan(root: settings.source, stamps: !firstRun) } catch { throw .source(error.description) }
+            switch walk.wait() {
+            case let .success(s): snapshot = s
+            case let .failure(error): throw .source(error.description)
+            }
+            if case let .failure(error) = read { throw .state(error.description) }
             phases.lap("scan")
             report.filesScanned = snapshot.count
             scanProblems = snapshot.problems
             changed = snapshot.unstamped
-            // One pass over the state's files, one lookup each: no second table of 100,000 records.
-            var known = 0
+            // One lookup per file the state lists.
+            let known = stored.count
             var matched = 0
-            do {
-                try store.forEachFile { old in
-                    known += 1
-                    guard let stamp = snapshot.files[old.path] else {
-                        deleted.append(old.path)
-                        return
-                    }
-                    matched += 1
-                    if old.stamp == stamp {
-                        unchangedProblems += old.problems
-                    } else {
-                        changed.append(old.path)
-                    }
+            for old in stored {
+                guard let stamp = snapshot.files[old.path] else {
+                    deleted.append(old.path)
+                    continue
                 }
-                if matched < snapshot.files.count {
-                    // New files: whatever the state does not list.
-                    var listed = Set<String>()
-                    listed.reserveCapacity(known)
-                    if known > 0 { try store.forEachFile { listed.insert($0.path) } }
-                    for path in snapshot.files.keys where !listed.contains(path) { changed.append(path) }
+                matched += 1
+                if old.stamp == stamp {
+                    unchangedProblems += old.problems
+                } else {
+                    changed.append(old.path)
                 }
-            } catch {
-                throw .state(error.description)
             }
+            if matched < snapshot.files.count {
+                // New files: whatever the state does not list.
+                let listed = Set(stored.lazy.map(\.path))
+                for path in snapshot.files.keys where !listed.contains(path) { changed.append(path) }
+            }
+            stored = []
             report.firstRun = known == 0
         case let .paths(changedPaths, removedPaths):
             do {
