@@ -103,7 +103,6 @@ enum OrderedWork {
                     board.post(c, values)
                 }
             }
-            thread.stackSize = 1 << 20
             thread.start()
         }
         defer {
@@ -156,7 +155,6 @@ final class Background<T: Sendable>: @unchecked Sendable {
             value = work()
             done.signal()
         }
-        thread.stackSize = 1 << 20
         thread.start()
     }
 

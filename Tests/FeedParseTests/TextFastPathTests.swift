@@ -55,6 +55,20 @@ struct TextFastPathTests {
         }
     }
 
+    /// Clean text of every length up to a few blocks, ending at any offset of
+    /// a block and without a final line feed: nothing is read past its end
+    /// (a file of 32·k printable bytes once was, and reported a NUL byte).
+    @Test func cleanTextOfEveryLengthPasses() throws {
+        for length in 0..<200 {
+            let bytes = (0..<length).map { UInt8(ascii: "a") + UInt8($0 % 26) }
+            #expect(try SourceText.validated(bytes, source: "x.md") == bytes, "length \(length)")
+            let withBOM = [0xEF, 0xBB, 0xBF] + bytes
+            #expect(try SourceText.validated(withBOM, source: "x.md") == bytes, "length \(length) after a BOM")
+        }
+        let big = [UInt8](repeating: UInt8(ascii: "["), count: 200_000) + [UInt8](repeating: UInt8(ascii: "]"), count: 200_000)
+        #expect(try SourceText.validated(big, source: "x.json") == big)
+    }
+
     @Test func cleanTextIsReturnedAsIs() throws {
         let text = Array((String(repeating: "Prose with ü and tabs\tand lines.\n", count: 10)).utf8)
         #expect(try SourceText.validated(text, source: "x.md") == text)
