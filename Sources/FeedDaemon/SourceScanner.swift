@@ -1,4 +1,5 @@
 import FeedModel
+import FeedParse
 import FeedStore
 #if canImport(Glibc)
 import Glibc
@@ -21,9 +22,6 @@ public struct SourceSnapshot: Sendable {
 /// Hidden files and directories, editors' temp files, symbolic links and
 /// anything that is not a regular file are skipped.
 public enum SourceScanner {
-    /// File name extensions feedd reads.
-    public static let extensions: Set<String> = ["md", "markdown", "json", "txt"]
-
     public struct MissingRoot: Error, CustomStringConvertible {
         public var path: String
         public var code: Int32
@@ -32,38 +30,22 @@ public enum SourceScanner {
         }
     }
 
-    /// Whether a file name is one feedd parses (by extension, not hidden, not an editor temp file).
+    /// Whether a file name is one feedd parses (a `SourceFormat`'s extension, not hidden, not an editor temp file).
     public static func isCandidate(name: String) -> Bool {
         var name = name
         if let ascii = name.withUTF8({ isCandidateASCII($0) }) { return ascii }
         guard !name.hasPrefix("."), !name.hasPrefix("#"), !name.hasSuffix("~") else { return false }
-        guard let dot = name.lastIndex(of: "."), dot != name.startIndex else { return false }
-        return extensions.contains(name[name.index(after: dot)...].lowercased())
+        return SourceFormat(path: name) != nil
     }
 
     /// `isCandidate` on the bytes of an ASCII name (where bytes are
     /// Characters); nil for other names.
     private static func isCandidateASCII(_ b: UnsafeBufferPointer<UInt8>) -> Bool? {
         guard let first = b.first, let last = b.last else { return false }
-        var dot = -1
-        for (i, c) in b.enumerated() {
-            guard c < 0x80 else { return nil }
-            if c == UInt8(ascii: ".") { dot = i }
-        }
-        guard first != UInt8(ascii: "."), first != UInt8(ascii: "#"), last != UInt8(ascii: "~"), dot > 0 else { return false }
-        let ext = UnsafeBufferPointer(rebasing: b[(dot + 1)...])
-        func isExt(_ e: StaticString) -> Bool {
-            guard ext.count == e.utf8CodeUnitCount else { return false }
-            for i in 0..<ext.count {
-                var c = ext[i]
-                if c >= 0x41 && c <= 0x5A { c += 0x20 }
-                if c != e.utf8Start[i] { return false }
-            }
-            return true
-        }
-        return isExt("md") || isExt("markdown") || isExt("json") || isExt("txt")
+        guard !b.contains(where: { $0 >= 0x80 }) else { return nil }
+        guard first != UInt8(ascii: "."), first != UInt8(ascii: "#"), last != UInt8(ascii: "~") else { return false }
+        return SourceFormat.of(utf8: b) != nil
     }
-
 
     /// How deep the walk goes. Symbolic links are never followed, so only a
     /// bind mount can make a loop; 64 levels of real directories must be read.

@@ -13,27 +13,64 @@ public struct ParsedFile: Sendable {
     /// last published from it.
     public var isUnusable: Bool { entries.isEmpty && listingItems.isEmpty && !rejections.isEmpty }
 
-    public var isListing: Bool { path.lowercased().hasSuffix(".txt") }
-
     public init(path: String) { self.path = path }
 }
 
-/// Picks the parser by file extension: `.md`/`.markdown`, `.json`, `.txt`.
+/// The three source formats, told apart by the file name's extension (any
+/// case): `.md`/`.markdown`, `.json`, `.txt`. The scanner reads the files
+/// this names, and `SourceFile` picks the parser by it.
+public enum SourceFormat: Sendable, Equatable {
+    case markdown, json, listing
+
+    public init?(path: String) {
+        var path = path
+        guard let format = path.withUTF8({ Self.of(utf8: $0) }) else { return nil }
+        self = format
+    }
+
+    /// The format named by the extension after the last `.` of the last
+    /// path component; nil without one, or for any other extension.
+    public static func of(utf8 b: UnsafeBufferPointer<UInt8>) -> SourceFormat? {
+        var i = b.count
+        while i > 0 {
+            i -= 1
+            if b[i] == UInt8(ascii: "/") { return nil }
+            if b[i] == UInt8(ascii: ".") { break }
+        }
+        guard i < b.count, b[i] == UInt8(ascii: ".") else { return nil }
+        let ext = UnsafeBufferPointer(rebasing: b[(i + 1)...])
+        func isExt(_ e: StaticString) -> Bool {
+            guard ext.count == e.utf8CodeUnitCount else { return false }
+            for k in 0..<ext.count {
+                var c = ext[k]
+                if c >= 0x41 && c <= 0x5A { c += 0x20 }
+                if c != e.utf8Start[k] { return false }
+            }
+            return true
+        }
+        if isExt("md") || isExt("markdown") { return .markdown }
+        if isExt("json") { return .json }
+        if isExt("txt") { return .listing }
+        return nil
+    }
+}
+
+/// Picks the parser by the file's `SourceFormat`.
 public enum SourceFile {
     public static func parse(bytes: [UInt8], path: String) -> ParsedFile {
         var result = ParsedFile(path: path)
         do {
             let text = try SourceText.decode(bytes, source: path)
-            switch path.split(separator: ".").last?.lowercased() {
-            case "md", "markdown":
+            switch SourceFormat(path: path) {
+            case .markdown:
                 result.entries = [try MarkdownEntry.parse(text, source: path)]
-            case "json":
+            case .json:
                 let (entries, rejections) = try JSONEntries.parse(text, source: path)
                 result.entries = entries
                 result.rejections = rejections
-            case "txt":
+            case .listing:
                 result.listingItems = try ListingPage.parse(text: text, source: path)
-            default:
+            case nil:
                 result.rejections = [Rejection(source: path, message: "not a source format feedd reads (.md, .json, .txt)")]
             }
         } catch {
@@ -66,7 +103,7 @@ extension SourceFile {
     /// checked and fingerprinted in the bytes it was read into: the scan of
     /// a large tree makes no `String` of any body.
     public static func scan(bytes: [UInt8], path: String) -> ScannedFile {
-        guard isMarkdown(path) else { return ScannedFile(parse(bytes: bytes, path: path)) }
+        guard SourceFormat(path: path) == .markdown else { return ScannedFile(parse(bytes: bytes, path: path)) }
         var result = ScannedFile()
         do {
             let text = try SourceText.validated(bytes, source: path)
@@ -78,22 +115,5 @@ extension SourceFile {
             result.rejections = [error]
         }
         return result
-    }
-
-    static func isMarkdown(_ path: String) -> Bool {
-        var path = path
-        return path.withUTF8 { b in
-            func ends(_ suffix: StaticString) -> Bool {
-                let n = suffix.utf8CodeUnitCount
-                guard b.count > n else { return false }
-                for i in 0..<n {
-                    var c = b[b.count - n + i]
-                    if c >= 0x41 && c <= 0x5A { c += 0x20 }
-                    if c != suffix.utf8Start[i] { return false }
-                }
-                return true
-            }
-            return ends(".md") || ends(".markdown")
-        }
     }
 }

@@ -181,7 +181,6 @@ public final class StateStore {
             if !columns.contains("html") {
                 try db.execute("ALTER TABLE payloads ADD COLUMN html TEXT; ALTER TABLE payloads ADD COLUMN html_base TEXT;")
             }
-
         } else if version > Int64(Self.schemaVersion) {
             throw StoreError(call: "open state", code: 0,
                              message: "state schema \(version) is newer than this feedd understands (\(Self.schemaVersion)); use a newer feedd or a fresh --state-dir")

@@ -111,3 +111,22 @@ struct KeyTests {
         #expect(EntryKey(sanitizing: raw).rawValue == expected)
     }
 }
+
+/// One definition of which files are sources, and in which format: the
+/// scanner reads what it names and `SourceFile` parses by it.
+struct SourceFormatTests {
+    @Test(arguments: [
+        ("a.md", SourceFormat.markdown), ("dir/b.MARKDOWN", .markdown), ("c.Md", .markdown),
+        ("jobs/d.json", .json), ("e.JSON", .json), ("page.txt", .listing), ("x/y.z/page.TxT", .listing),
+    ] as [(String, SourceFormat)])
+    func named(_ path: String, _ format: SourceFormat) {
+        #expect(SourceFormat(path: path) == format)
+    }
+
+    @Test(arguments: ["README", "md", "a.mdx", "a.md.bak", "a.", "dir.md/file", "notes.yaml", "a.jsón", ""])
+    func notASource(_ path: String) {
+        #expect(SourceFormat(path: path) == nil)
+        let parsed = SourceFile.parse(bytes: Array("x".utf8), path: path.isEmpty ? "x" : path)
+        #expect(parsed.entries.isEmpty && parsed.listingItems.isEmpty && !parsed.rejections.isEmpty)
+    }
+}
