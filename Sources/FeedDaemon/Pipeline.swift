@@ -206,7 +206,7 @@ public final class Pipeline {
         let batch = AtomicBatch(dryRun: options.dryRun)
         defer { batch.discard() }
         do {
-            report = try store.transaction { () throws -> RunReport in
+            report = try store.transaction(bulk: changed.count + deleted.count > Self.bulkThreshold) { () throws -> RunReport in
                 let staged = try self.apply(changed: changed, deleted: deleted, unchangedProblems: options.repeatKnownProblems ? unchangedProblems : [],
                                             scanProblems: scanProblems, options: options, report: report, batch: batch)
                 try self.store.flush()
@@ -342,7 +342,7 @@ public final class Pipeline {
             report.conflicts = result.conflicts
         }
         // Many rows at once (a first run, a large import): let the store load them in bulk.
-        if changed.count + deleted.count > 1000 { try store.bulkLoad(load) } else { try load() }
+        if changed.count + deleted.count > Self.bulkThreshold { try store.bulkLoad(load) } else { try load() }
         phases.lap("finish")
 
         // Render every feed from the state as it now stands (see Publishing.swift).
@@ -354,6 +354,9 @@ public final class Pipeline {
         if options.dryRun { throw DryRunRollback(report: report) }
         return report
     }
+
+    /// More changed and deleted files than this make a run a bulk load (see `StateStore.bulkLoad`).
+    static let bulkThreshold = 1000
 
     // MARK: - Parsing
 

@@ -70,23 +70,24 @@ enum SourceReader {
             return .done(.rejected(Rejection(source: relative, message: "file is \(size) bytes, over the \(maxSize)-byte limit (limits.max_file_size); split it or raise the limit")))
         }
         // One byte more than fstat promised tells a file that grew from one that did not.
-        var bytes = [UInt8](repeating: 0, count: size + 1)
         var offset = 0
         var failed: Int32 = 0
-        bytes.withUnsafeMutableBytes { raw in
-            guard let base = raw.baseAddress else { return }
-            while offset < raw.count {
-                let n = Glibc.read(fd, base + offset, raw.count - offset)
+        // Not zeroed first: only the bytes read are kept.
+        let bytes = [UInt8](unsafeUninitializedCapacity: size + 1) { buffer, count in
+            guard let base = buffer.baseAddress else { count = 0; return }
+            while offset < buffer.count {
+                let n = Glibc.read(fd, base + offset, buffer.count - offset)
                 if n < 0 {
                     if errno == EINTR { continue }
                     failed = errno
-                    return
+                    break
                 }
                 if n == 0 { break }
                 offset += n
                 // Short of the extra byte with all fstat promised: the end, without a call that reads 0.
                 if offset == size { break }
             }
+            count = offset
         }
         if failed != 0 {
             return .done(.rejected(Rejection(source: relative, message: "cannot read: \(String(cString: strerror(failed)))")))
@@ -98,7 +99,6 @@ enum SourceReader {
         }
         let before = FileStamp(st)
         guard offset == size, FileStamp(after) == before else { return .changed }
-        bytes.removeLast()
         return .done(.bytes(bytes, before))
     }
 }

@@ -163,12 +163,16 @@ public struct Facet: Sendable, Hashable, Comparable, CustomStringConvertible {
             if let r = loc.region { out.append(Facet(.region, r)) }
             if let c = loc.city { out.append(Facet(.city, c)) }
         }
-        // Most entries have a handful: compared in place, not hashed.
+        // Most entries have a handful: compared in place, not hashed, and
+        // kept in the same array (the first `kept` are the unique ones so far).
         if out.count <= 16 {
-            var unique: [Facet] = []
-            unique.reserveCapacity(out.count)
-            for facet in out where !facet.value.isEmpty && !unique.contains(facet) { unique.append(facet) }
-            return unique
+            var kept = 0
+            for i in out.indices where !out[i].value.isEmpty && !out[..<kept].contains(out[i]) {
+                out.swapAt(kept, i)
+                kept += 1
+            }
+            out.removeLast(out.count - kept)
+            return out
         }
         var seen = Set<Facet>()
         return out.filter { !$0.value.isEmpty && seen.insert($0).inserted }

@@ -7,7 +7,8 @@ public struct Fingerprint: Hashable, Sendable, Codable, CustomStringConvertible 
     public init(bytes: [UInt8]) { self.bytes = bytes }
 
     public init(of data: [UInt8]) {
-        self.bytes = Array(SHA256.hash(data: data))
+        // The digest's bytes in one copy (iterating it as a Sequence goes byte by byte).
+        self.bytes = SHA256.hash(data: data).withUnsafeBytes { Array($0) }
     }
 
     public init<S: StringProtocol>(ofText text: S) {

@@ -196,29 +196,35 @@ func collapseWhitespace(_ s: String) -> String {
 /// letters (U+00C0–U+027F): there every whitespace `Character` is one ASCII
 /// byte (or CR LF) and nothing combines with it. Nil for any other text.
 func collapseSimpleWhitespace(_ b: UnsafeBufferPointer<UInt8>) -> String? {
-    var out = [UInt8]()
-    out.reserveCapacity(b.count)
-    var pendingSpace = false
-    var i = 0
-    while i < b.count {
-        let c = b[i]
-        if c == 0x20 || (c >= 0x09 && c <= 0x0D) {
-            pendingSpace = !out.isEmpty
-            i += 1
-            continue
+    var simple = true
+    // Written straight into the string's storage: the result is never longer than the input.
+    let out = String(unsafeUninitializedCapacity: b.count) { out in
+        var o = 0
+        var pendingSpace = false
+        var i = 0
+        while i < b.count {
+            let c = b[i]
+            if c == 0x20 || (c >= 0x09 && c <= 0x0D) {
+                pendingSpace = o > 0
+                i += 1
+                continue
+            }
+            if pendingSpace { out[o] = 0x20; o += 1; pendingSpace = false }
+            if c < 0x80 {
+                out[o] = c
+                o += 1
+                i += 1
+            } else {
+                guard c >= 0xC3, c <= 0xC9, i + 1 < b.count else { simple = false; return 0 }
+                out[o] = c
+                out[o + 1] = b[i + 1]
+                o += 2
+                i += 2
+            }
         }
-        if pendingSpace { out.append(0x20); pendingSpace = false }
-        if c < 0x80 {
-            out.append(c)
-            i += 1
-        } else {
-            guard c >= 0xC3, c <= 0xC9, i + 1 < b.count else { return nil }
-            out.append(c)
-            out.append(b[i + 1])
-            i += 2
-        }
+        return o
     }
-    return String(decoding: out, as: UTF8.self)
+    return simple ? out : nil
 }
 
 private func hex4(_ v: UInt32) -> String {

@@ -86,9 +86,15 @@ enum SimpleFrontMatter {
                 i += 1
                 while i < end, isKeyByte(bytes[i]) { i += 1 }
                 guard i < end, bytes[i] == UInt8(ascii: ":") else { return nil }
-                var keyBytes = Array(bytes[position..<i])
-                for k in keyBytes.indices where keyBytes[k] >= 0x41 && keyBytes[k] <= 0x5A { keyBytes[k] += 0x20 }
-                let key = String(decoding: keyBytes, as: UTF8.self)
+                // Lower-cased ASCII, straight into the key (short keys live inside the String: no allocation).
+                let start = position
+                let key = String(unsafeUninitializedCapacity: i - start) { out in
+                    for k in 0..<(i - start) {
+                        let c = bytes[start + k]
+                        out[k] = c >= 0x41 && c <= 0x5A ? c + 0x20 : c
+                    }
+                    return i - start
+                }
                 guard out[key] == nil else { return nil }
                 i += 1
                 guard i == end || bytes[i] == 0x20 else { return nil }

@@ -13,7 +13,11 @@ public struct StoreError: Error, CustomStringConvertible {
 final class Database {
     private(set) var handle: OpaquePointer?
 
+    /// Process-wide settings, made once before the first connection opens.
+    private static let configured: Void = { _ = feedd_sqlite_disable_memstatus() }()
+
     init(path: String) throws(StoreError) {
+        Self.configured
         var db: OpaquePointer?
         let rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nil)
         guard rc == SQLITE_OK, let db else {
@@ -78,7 +82,16 @@ final class Statement {
         self.sql = sql
     }
 
-    deinit { sqlite3_finalize(stmt) }
+    /// The bytes of the bound text and blob values, owned here so SQLite
+    /// reads them in place (`SQLITE_STATIC`) instead of copying each one:
+    /// valid until the next `bind`, which clears the bindings first.
+    private var arena: UnsafeMutableRawPointer?
+    private var arenaCapacity = 0
+
+    deinit {
+        sqlite3_finalize(stmt)
+        arena?.deallocate()
+    }
 
     nonisolated(unsafe) private static let emptyText: UnsafePointer<CChar> = {
         let p = UnsafeMutablePointer<CChar>.allocate(capacity: 1)
@@ -96,6 +109,21 @@ final class Statement {
     func bind(_ values: [SQLValue]) throws(StoreError) -> Statement {
         sqlite3_reset(stmt)
         sqlite3_clear_bindings(stmt)
+        // Room for every value first: the arena must not move once a value points into it.
+        var needed = 0
+        for value in values {
+            switch value {
+            case let .text(v): needed += v.utf8.count
+            case let .blob(v): needed += v.count
+            case .null, .int: break
+            }
+        }
+        if needed > arenaCapacity {
+            arena?.deallocate()
+            arenaCapacity = max(needed, 2 * arenaCapacity, 256)
+            arena = UnsafeMutableRawPointer.allocate(byteCount: arenaCapacity, alignment: 8)
+        }
+        var used = 0
         for (i, value) in values.enumerated() {
             let index = Int32(i + 1)
             let rc: Int32
@@ -103,18 +131,25 @@ final class Statement {
             case .null: rc = sqlite3_bind_null(stmt, index)
             case let .int(v): rc = sqlite3_bind_int64(stmt, index, v)
             case var .text(v):
-                // The UTF-8 in place, with its length (no strlen); "" is text, not NULL.
-                rc = v.withUTF8 { utf8 in
-                    utf8.withMemoryRebound(to: CChar.self) {
-                        sqlite3_bind_text(stmt, index, $0.baseAddress ?? Self.emptyText, Int32($0.count), feedd_sqlite_transient())
-                    }
-                }
+                // "" is text, not NULL: it gets a pointer too.
+                let start = place(&used) { base in v.withUTF8 { base.copyMemory(from: UnsafeRawBufferPointer($0)); return $0.count } }
+                rc = sqlite3_bind_text(stmt, index, start?.assumingMemoryBound(to: CChar.self) ?? Self.emptyText,
+                                       Int32(v.utf8.count), nil)
             case let .blob(v):
-                rc = v.withUnsafeBytes { sqlite3_bind_blob(stmt, index, $0.baseAddress, Int32($0.count), feedd_sqlite_transient()) }
+                let start = place(&used) { base in v.withUnsafeBytes { base.copyMemory(from: $0); return $0.count } }
+                rc = sqlite3_bind_blob(stmt, index, start ?? UnsafeRawPointer(Self.emptyText), Int32(v.count), nil)
             }
             if rc != SQLITE_OK { throw StoreError(call: "bind \(sql.prefix(40))", code: rc, message: db.lastMessage) }
         }
         return self
+    }
+
+    /// Copies one value into the arena at `used` (`copy` returns the count written).
+    private func place(_ used: inout Int, _ copy: (UnsafeMutableRawBufferPointer) -> Int) -> UnsafeRawPointer? {
+        guard let arena else { return nil }
+        let start = arena + used
+        used += copy(UnsafeMutableRawBufferPointer(start: start, count: arenaCapacity - used))
+        return UnsafeRawPointer(start)
     }
 
     /// Runs a statement that returns no rows.

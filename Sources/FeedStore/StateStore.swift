@@ -212,7 +212,18 @@ public final class StateStore {
     // MARK: Transactions
 
     /// Runs `body` in one write transaction; commits when it returns, rolls back when it throws.
-    public func transaction<R>(_ body: () throws -> R) throws -> R {
+    ///
+    /// - Parameter bulk: the transaction will write many rows (see
+    ///   `bulkLoad`). When the state is still empty (a first run), it runs
+    ///   with a rollback journal instead of the WAL: the new pages are then
+    ///   written once, into the database, instead of into the WAL and again
+    ///   by the checkpoint at COMMIT. A crash still leaves the empty state
+    ///   (SQLite rolls the journal back when it next opens the file); the WAL
+    ///   is back as soon as the transaction ends.
+    public func transaction<R>(bulk: Bool = false, _ body: () throws -> R) throws -> R {
+        let direct = try bulk && isEmpty()
+        if direct { try db.execute("PRAGMA journal_mode=DELETE") }
+        defer { if direct { try? db.execute("PRAGMA journal_mode=WAL") } }
         try db.execute("BEGIN IMMEDIATE")
         cachedDimensions = nil
         do {
@@ -223,6 +234,13 @@ public final class StateStore {
             try? db.execute("ROLLBACK")
             throw error
         }
+    }
+
+    /// Whether the state holds no file and no entry.
+    private func isEmpty() throws(StoreError) -> Bool {
+        var empty = false
+        try statement("SELECT NOT EXISTS (SELECT 1 FROM entries) AND NOT EXISTS (SELECT 1 FROM files)").bind().forEach { empty = $0.int(0) != 0 }
+        return empty
     }
 
     /// Runs `body`, which writes many rows, inside the current transaction.
@@ -245,7 +263,8 @@ public final class StateStore {
         return result
     }
 
-    /// Inside `transaction`: writes what it changed so far to the WAL, still
+    /// Inside `transaction`: writes what it changed so far to the WAL (or,
+    /// in a bulk first run, to the database behind its journal), still
     /// uncommitted. A full or read-only disk fails here, not at COMMIT, so a
     /// caller that flushes before publishing and commits after it rarely
     /// meets a COMMIT that fails once the feeds are out: what is left to
@@ -419,7 +438,15 @@ public final class StateStore {
 
     /// Facets joined by U+001F, a character no accepted value can hold.
     private static func encodeFacets(_ facets: [Facet]) -> String {
-        facets.map(\.description).joined(separator: "\u{1F}")
+        var text = ""
+        text.reserveCapacity(facets.reduce(0) { $0 + $1.dimension.rawValue.utf8.count + $1.value.utf8.count + 2 })
+        for facet in facets {
+            if !text.isEmpty { text += "\u{1F}" }
+            text += facet.dimension.rawValue
+            text += ":"
+            text += facet.value
+        }
+        return text
     }
 
     private static func decodeFacets(_ text: String) -> [Facet] {

@@ -102,5 +102,72 @@ extension DaemonProcessTests {
             print("feedd crash: \(paths.count) files, \(announcedBeforeKill.count) announced when the kill was sent, "
                   + "\(announcedByFirst.count) by the first run, \(announcedBySecond.count) by the restart")
         }
+
+        /// `sqlite3 DB 'PRAGMA journal_mode'` (the CLI opens the file as feedd would, recovering a hot journal first).
+        static func journalMode(_ database: String, cwd: String) throws -> String {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = ["sqlite3", database, "PRAGMA journal_mode"]
+            process.currentDirectoryURL = URL(fileURLWithPath: cwd)
+            let out = Pipe()
+            process.standardOutput = out
+            try process.run()
+            let data = out.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+
+        @Test("SIGKILL during a first run of 1,500 files (written behind a rollback journal, not the WAL): the next run finds a sound state in WAL mode, announces every entry and writes the feeds a clean run writes")
+        func bulkFirstRunSurvivesSIGKILL() async throws {
+            let scratch = try DaemonScratch()
+            var paths: [String] = []
+            for i in 0..<1500 {
+                let (path, text) = Burst.entry(i)
+                try DaemonHarness.write(text, to: scratch.source + "/" + path)
+                paths.append(path)
+            }
+            // What a run that is never interrupted writes.
+            let cleanOutput = scratch.root + "/clean-out", cleanState = scratch.root + "/clean-state"
+            let clean = try #require(try await DaemonProcess.runToExit(["--once", "--source", scratch.source, "--output", cleanOutput,
+                                                                         "--state-dir", cleanState, "--log-format", "json"],
+                                                                        cwd: scratch.cwd, timeout: .seconds(120)))
+            #expect(clean.status == 0, "\(clean.log.tail())")
+            let args = ["--once"] + scratch.flags
+            var journalsLeft = 0
+            // Kill moments: as soon as the run logs its events (feeds renamed, state not yet
+            // committed), and at fixed delays into the parse and the writes.
+            for delay in [nil, 20, 80, 200] as [Int?] {
+                try? FileManager.default.removeItem(atPath: scratch.state)
+                try? FileManager.default.removeItem(atPath: scratch.output)
+                let run = try DaemonProcess(args, cwd: scratch.cwd)
+                if let delay {
+                    try await Task.sleep(for: .milliseconds(delay))
+                } else {
+                    #expect(await run.log.wait(for: "new", timeout: .seconds(120)), "no new line\n\(run.log.tail())")
+                }
+                run.signal(SIGKILL)
+                _ = await run.waitForExit(timeout: .seconds(5))
+                _ = await DaemonHarness.eventually(timeout: .seconds(2)) { run.log.atEOF }
+                let announcedByFirst = Set(run.log.lines(event: "new").compactMap(\.source))
+                if FileManager.default.fileExists(atPath: scratch.state + "/state.sqlite-journal") { journalsLeft += 1 }
+                for feed in [scratch.publications, scratch.openings] {
+                    if let data = DaemonHarness.read(feed) { #expect(DaemonFeedCheck.parses(data), "\(feed) does not parse after SIGKILL") }
+                }
+
+                // The next run recovers the state (an empty one, or the whole first run) and completes it.
+                let next = try #require(try await DaemonProcess.runToExit(args, cwd: scratch.cwd, timeout: .seconds(120)))
+                #expect(next.status == 0, "kill after \(delay.map { "\($0) ms" } ?? "the first new line"): \(next.log.tail())")
+                let announcedByNext = Set(next.log.lines(event: "new").compactMap(\.source))
+                let missing = Set(paths).subtracting(announcedByFirst).subtracting(announcedByNext)
+                #expect(missing.isEmpty, "\(missing.count) entries never announced, e.g. \(missing.sorted().prefix(5))")
+                #expect(try await Self.integrityCheck(scratch.state + "/state.sqlite", cwd: scratch.cwd) == "ok")
+                #expect(try Self.journalMode(scratch.state + "/state.sqlite", cwd: scratch.cwd) == "wal")
+                for name in ["publications.atom", "openings.atom"] {
+                    #expect(DaemonHarness.read(scratch.output + "/" + name) == DaemonHarness.read(cleanOutput + "/" + name),
+                            "\(name) differs from a clean run's after a kill at \(delay.map { "\($0) ms" } ?? "the first new line")")
+                }
+            }
+            print("feedd bulk crash: 4 kills, \(journalsLeft) left a hot rollback journal behind")
+        }
     }
 }
