@@ -185,7 +185,7 @@ public final class Pipeline {
             }
             report.filesScanned = changed.count
         }
-        changed.sort()
+        changed = sortedOnTwoCores(changed)
         deleted.sort()
         phases.lap("compare")
 

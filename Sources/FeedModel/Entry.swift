@@ -87,15 +87,32 @@ public struct Location: Sendable, Codable, Equatable, CustomStringConvertible {
     /// Parses `COUNTRY[, REGION][, CITY]`; with two parts the second is the city.
     public init?(parsing text: String) {
         // In ASCII every byte is a character: split on the comma byte (the usual case, without Character breaking).
-        let parts = (text.utf8.allSatisfy { $0 < 0x80 }
-            ? text.utf8.split(separator: UInt8(ascii: ",")).map { Substring($0).trimmed() }
-            : text.split(separator: ",").map { $0.trimmed() }).filter { !$0.isEmpty }
+        let ascii: [String]?? = text.utf8.withContiguousStorageIfAvailable(Self.asciiParts)
+        let parts = (ascii ?? nil) ?? text.split(separator: ",").map { $0.trimmed() }.filter { !$0.isEmpty }
         switch parts.count {
         case 1: self.init(country: parts[0])
         case 2: self.init(country: parts[0], city: parts[1])
         case 3...: self.init(country: parts[0], region: parts[1], city: parts[2...].joined(separator: ", "))
         default: return nil
         }
+    }
+
+    /// The trimmed, non-empty parts between commas of ASCII text; nil for any other text.
+    private static func asciiParts(_ b: UnsafeBufferPointer<UInt8>) -> [String]? {
+        var parts: [String] = []
+        var start = 0
+        for i in 0...b.count {
+            if i < b.count {
+                if b[i] >= 0x80 { return nil }
+                if b[i] != UInt8(ascii: ",") { continue }
+            }
+            let part = UnsafeBufferPointer(rebasing: b[start..<i])
+            if let kept = asciiTrimmedRange(part), !kept.isEmpty {
+                parts.append(String(decoding: UnsafeBufferPointer(rebasing: part[kept]), as: UTF8.self))
+            }
+            start = i + 1
+        }
+        return parts
     }
 
     public var description: String {

@@ -2,8 +2,9 @@ import Foundation
 import FeedModel
 
 /// A front-matter or JSON value, reduced to what entries need, with the line
-/// it came from so errors can point at it.
-public indirect enum FieldValue: Sendable, Equatable {
+/// it came from so errors can point at it. Not `indirect`: lists and tables
+/// already hold their values out of line, so a text value needs no box of its own.
+public enum FieldValue: Sendable, Equatable {
     case text(String, line: Int?)
     case list([FieldValue], line: Int?)
     case table([String: FieldValue], line: Int?)

@@ -76,10 +76,13 @@ final class Statement {
     private unowned let db: Database
     private let sql: String
 
+    private let parameterCount: Int
+
     init(_ stmt: OpaquePointer, db: Database, sql: String) {
         self.stmt = stmt
         self.db = db
         self.sql = sql
+        parameterCount = Int(sqlite3_bind_parameter_count(stmt))
     }
 
     /// The bytes of the bound text and blob values, owned here so SQLite
@@ -108,7 +111,8 @@ final class Statement {
     @discardableResult
     func bind(_ values: [SQLValue]) throws(StoreError) -> Statement {
         sqlite3_reset(stmt)
-        sqlite3_clear_bindings(stmt)
+        // Bindings left from the last use are cleared unless every parameter is bound again.
+        if values.count < parameterCount { sqlite3_clear_bindings(stmt) }
         // Room for every value first: the arena must not move once a value points into it.
         var needed = 0
         for value in values {

@@ -48,3 +48,17 @@ struct OrderedWorkTests {
         #expect(calls.load(ordering: .relaxed) == done)
     }
 }
+
+/// The run's list of changed files is sorted on two cores: the order must be `sorted()`'s.
+struct TwoCoreSortTests {
+    @Test(arguments: [0, 1, 2, 3, 1000, 20_001])
+    func sameOrderAsSorted(count: Int) {
+        var rng = SystemRandomNumberGenerator()
+        let alphabet = Array("ab/-._zé0") + ["\u{301}"]
+        let paths = (0..<count).map { i in
+            String((0..<Int.random(in: 1...12, using: &rng)).map { _ in alphabet.randomElement(using: &rng)! }) + "-\(i)"
+        }
+        #expect(sortedOnTwoCores(paths, threshold: 2) == paths.sorted())
+        #expect(sortedOnTwoCores(paths) == paths.sorted())
+    }
+}
