@@ -110,7 +110,9 @@ enum OrderedWork {
             finished.wait()
         }
         for c in 0..<chunks {
-            for value in board.take(c) { try consume(value) }
+            // Lent by index: a for-in would copy each result (a retain and release of all it holds).
+            let values = board.take(c)
+            for i in values.indices { try consume(values[i]) }
         }
     }
 }

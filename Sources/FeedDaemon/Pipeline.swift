@@ -320,7 +320,7 @@ public final class Pipeline {
                     try store.put(file: FileRecord(path: outcome.path, stamp: stamp, problems: file.rejections))
                     if file.isUnusable { return }  // keep what was last published from it
                     stream.touch(outcome.path)
-                    for record in file.records { try offer(record) }
+                    for i in file.records.indices { try offer(file.records[i]) }
                     if !file.listingItems.isEmpty {
                         // `resolve` keeps the items' order, so each entry pairs with its sketch.
                         let resolved = ListingIdentity.resolve(items: file.listingItems, previous: previousListing(outcome.path))
