@@ -82,7 +82,24 @@ public struct Timestamp: Hashable, Comparable, Sendable, Codable, CustomStringCo
     /// (`2024-05-01T10:00:00Z`, `2024-05-01 10:00:00+02:00`, fractions ignored).
     /// A date-time without a zone is refused: guessing a zone would move the item.
     public init?(rfc3339 text: String) {
-        let b = Array(text.trimmed().utf8)
+        // Read in place when both ends are ASCII (then `trimmed()` is a byte range); else on the trimmed copy.
+        var text = text
+        let parsed: Timestamp?? = text.withUTF8 { utf8 in
+            guard let range = asciiTrimmedRange(utf8) else { return nil }
+            return .some(Self.parseRFC3339(UnsafeBufferPointer(rebasing: utf8[range])))
+        }
+        if let parsed {
+            guard let parsed else { return nil }
+            self = parsed
+            return
+        }
+        var trimmed = text.trimmed()
+        guard let t = trimmed.withUTF8({ Self.parseRFC3339($0) }) else { return nil }
+        self = t
+    }
+
+    /// RFC 3339 from trimmed UTF-8 bytes.
+    private static func parseRFC3339(_ b: UnsafeBufferPointer<UInt8>) -> Timestamp? {
         func num(_ from: Int, _ count: Int) -> Int? {
             guard from + count <= b.count else { return nil }
             var v = 0
@@ -95,9 +112,7 @@ public struct Timestamp: Hashable, Comparable, Sendable, Codable, CustomStringCo
         guard b.count >= 10, let y = num(0, 4), b[4] == UInt8(ascii: "-"), let mo = num(5, 2),
               b[7] == UInt8(ascii: "-"), let d = num(8, 2) else { return nil }
         if b.count == 10 {
-            guard let t = Timestamp.fromCivil(year: y, month: mo, day: d) else { return nil }
-            self = t
-            return
+            return Timestamp.fromCivil(year: y, month: mo, day: d)
         }
         guard b.count >= 20, b[10] == UInt8(ascii: "T") || b[10] == UInt8(ascii: "t") || b[10] == UInt8(ascii: " "),
               let h = num(11, 2), b[13] == UInt8(ascii: ":"), let mi = num(14, 2),
@@ -122,7 +137,7 @@ public struct Timestamp: Hashable, Comparable, Sendable, Codable, CustomStringCo
             return nil
         }
         guard let local = Timestamp.fromCivil(year: y, month: mo, day: d, hour: h, minute: mi, second: s) else { return nil }
-        self = Timestamp(seconds: local.seconds - Int64(offset))
+        return Timestamp(seconds: local.seconds - Int64(offset))
     }
 }
 

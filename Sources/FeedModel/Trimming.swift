@@ -16,6 +16,15 @@ extension StringProtocol {
     }
 }
 
+extension String {
+    /// `StringProtocol.trimmed()`, giving the string itself (not a copy) when there is nothing to trim.
+    public func trimmed() -> String {
+        var text = self
+        let untouched = text.withUTF8 { b in asciiTrimmedRange(b).map { $0.count == b.count } ?? false }
+        return untouched ? text : self[...].trimmed()
+    }
+}
+
 /// `trimmed()` of UTF-8 bytes when both ends of the text are ASCII; nil
 /// otherwise (Unicode whitespace is for `trimmed()` to judge).
 public func asciiTrimmed(_ b: UnsafeBufferPointer<UInt8>) -> String? {

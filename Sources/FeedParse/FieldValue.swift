@@ -189,8 +189,37 @@ struct EntryBuilder {
 
 func collapseWhitespace(_ s: String) -> String {
     var s = s
+    // Usually there is nothing to collapse: the same string back, without a copy.
+    if s.withUTF8({ isCollapsed($0) }) { return s }
     if let fast = s.withUTF8({ collapseSimpleWhitespace($0) }) { return fast }
     return s.split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
+}
+
+/// Whether `collapseWhitespace` would give the text back unchanged: ASCII
+/// or two-byte Latin letters (see `collapseSimpleWhitespace`), single spaces
+/// between words, and no other whitespace.
+func isCollapsed(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
+    guard let first = b.first, let last = b.last, first != 0x20, last != 0x20 else { return b.isEmpty }
+    var i = 0
+    var previousWasSpace = false
+    while i < b.count {
+        let c = b[i]
+        if c == 0x20 {
+            if previousWasSpace { return false }
+            previousWasSpace = true
+            i += 1
+            continue
+        }
+        previousWasSpace = false
+        if c >= 0x09 && c <= 0x0D { return false }
+        if c < 0x80 {
+            i += 1
+        } else {
+            guard c >= 0xC3, c <= 0xC9, i + 1 < b.count else { return false }
+            i += 2
+        }
+    }
+    return true
 }
 
 /// `collapseWhitespace` on bytes, for text of ASCII and two-byte Latin
