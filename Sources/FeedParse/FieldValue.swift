@@ -35,11 +35,12 @@ struct EntryBuilder {
     /// The entry without its body text: empty when `hasBody` (the caller
     /// has it), else the `body` field when there is one.
     func build(_ fields: [String: FieldValue], hasBody: Bool) throws(Rejection) -> Entry {
-        let kind = try kindOf(fields)
+        let f = KnownFields(fields)
+        let kind = try kindOf(f.kind)
         let key: EntryKey
-        if let id = fields["id"], case .null = id {
+        if let id = f.id, case .null = id {
             key = EntryKey(sanitizing: defaultKey)
-        } else if let id = fields["id"] {
+        } else if let id = f.id {
             let raw = try text(id, "id")
             key = EntryKey(sanitizing: raw)
             guard !key.rawValue.isEmpty else { throw reject(id, "id \(quoted(raw)) has no usable characters; use letters, digits and -") }
@@ -48,31 +49,61 @@ struct EntryBuilder {
         }
         guard !key.rawValue.isEmpty else { throw Rejection(source: source, line: line, message: "cannot derive an id from the file name; add an id field") }
 
-        guard let titleValue = fields["title"] else {
+        guard let titleValue = f.title else {
             throw Rejection(source: source, line: line, message: "missing title; add `title: …`")
         }
         let title = collapseWhitespace(try text(titleValue, "title"))
         guard !title.isEmpty else { throw reject(titleValue, "title is empty") }
 
         var entry = Entry(key: key, kind: kind, title: title, source: source, line: line)
-        entry.published = try date(fields["date"] ?? fields["published"], "date")
-        entry.updated = try date(fields["updated"], "updated")
-        entry.link = try optionalText(fields["link"] ?? fields["url"], "link")
-        entry.authors = try list(fields["authors"] ?? fields["author"], "authors")
-        entry.venue = try optionalText(fields["venue"], "venue")
-        entry.team = try optionalText(fields["team"], "team")
-        entry.tags = try list(fields["tags"], "tags")
-        if let value = fields["location"] {
+        entry.published = try date(f.date ?? f.published, "date")
+        entry.updated = try date(f.updated, "updated")
+        entry.link = try optionalText(f.link ?? f.url, "link")
+        entry.authors = try list(f.authors ?? f.author, "authors")
+        entry.venue = try optionalText(f.venue, "venue")
+        entry.team = try optionalText(f.team, "team")
+        entry.tags = try list(f.tags, "tags")
+        if let value = f.location {
             entry.location = try location(value)
         }
-        if let value = fields["body"], !hasBody {
+        if let value = f.body, !hasBody {
             entry.body = try optionalText(value, "body") ?? ""
         }
         return entry
     }
 
-    private func kindOf(_ fields: [String: FieldValue]) throws(Rejection) -> EntryKind {
-        if let value = fields["kind"] {
+    /// The fields an entry reads, taken from the table in one pass over it
+    /// (a dozen lookups by name, most of them for absent keys, hashed a
+    /// name each time).
+    private struct KnownFields {
+        var kind, id, title, date, published, updated, link, url, authors, author, venue, team, tags, location, body: FieldValue?
+
+        init(_ fields: [String: FieldValue]) {
+            for (name, value) in fields {
+                switch name {
+                case "kind": kind = value
+                case "id": id = value
+                case "title": title = value
+                case "date": date = value
+                case "published": published = value
+                case "updated": updated = value
+                case "link": link = value
+                case "url": url = value
+                case "authors": authors = value
+                case "author": author = value
+                case "venue": venue = value
+                case "team": team = value
+                case "tags": tags = value
+                case "location": location = value
+                case "body": body = value
+                default: break
+                }
+            }
+        }
+    }
+
+    private func kindOf(_ value: FieldValue?) throws(Rejection) -> EntryKind {
+        if let value {
             let raw = try text(value, "kind")
             guard let kind = EntryKind(field: raw) else {
                 throw reject(value, "kind \(quoted(raw)) is neither publication nor job")

@@ -95,7 +95,6 @@ enum SimpleFrontMatter {
                     }
                     return i - start
                 }
-                guard out[key] == nil else { return nil }
                 i += 1
                 guard i == end || bytes[i] == 0x20 else { return nil }
                 while i < end, bytes[i] == 0x20 { i += 1 }
@@ -114,7 +113,8 @@ enum SimpleFrontMatter {
                     value = scalar
                     nextLine(after: end)
                 }
-                out[key] = value
+                // A repeated key is for Yams to report.
+                guard out.updateValue(value, forKey: key) == nil else { return nil }
             }
             return out.isEmpty ? nil : out
         }
