@@ -344,6 +344,35 @@ extension DaemonProcessTests {
             #expect(FaultRig.tempFiles(in: scene.scratch.output).isEmpty)
         }
 
+        @Test("A first run of 1,500 files whose state does not fit its file system (written behind a rollback journal): exit 74, no feed, one error line; with room, the next run publishes everything",
+              .enabled(if: FaultRig.canMount))
+        func bulkFirstRunOnAFullState() async throws {
+            let scratch = try DaemonScratch()
+            // The state of 1,500 entries needs about 600 KiB; 256 KiB runs out during the run.
+            let tmpfs = try Tmpfs(at: scratch.state, size: "256k")
+            var paths: [String] = []
+            for i in 0..<1500 {
+                let (path, text) = Burst.entry(i)
+                try DaemonHarness.write(text, to: scratch.source + "/" + path)
+                paths.append(path)
+            }
+            let args = ["--once"] + scratch.flags
+            let failed = try #require(try await DaemonProcess.runToExit(args, cwd: scratch.cwd, timeout: .seconds(120)))
+            #expect(failed.status == Fault.stateFull.exitCode, "exit \(failed.status)\n\(failed.log.tail())")
+            #expect(failed.log.errors.count == 1, "want one error line:\n\(failed.log.errors.map(\.raw).joined(separator: "\n"))")
+            #expect(failed.log.lines(event: "new").isEmpty, "announced what no feed shows:\n\(failed.log.tail(5))")
+            #expect(!FileManager.default.fileExists(atPath: scratch.publications) && !FileManager.default.fileExists(atPath: scratch.openings),
+                    "a feed was published although the state could not be written")
+            #expect(FaultRig.tempFiles(in: scratch.output).isEmpty, "temp files left: \(FaultRig.tempFiles(in: scratch.output))")
+
+            try tmpfs.remount("size=8m")
+            let next = try #require(try await DaemonProcess.runToExit(args, cwd: scratch.cwd, timeout: .seconds(120)))
+            #expect(next.status == 0, "\(next.log.tail())")
+            #expect(Set(next.log.lines(event: "new").compactMap(\.source)) == Set(paths))
+            #expect(try await DaemonProcessTests.Crash.integrityCheck(scratch.state + "/state.sqlite", cwd: scratch.cwd) == "ok")
+            #expect(try DaemonProcessTests.Crash.journalMode(scratch.state + "/state.sqlite", cwd: scratch.cwd) == "wal")
+        }
+
         @Test("A crash's temp files are swept for every file feedd writes (any format, category feeds, the page), not others'")
         func staleTempFiles() async throws {
             let scratch = try DaemonScratch()
