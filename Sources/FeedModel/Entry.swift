@@ -56,19 +56,15 @@ public struct Entry: Sendable, Codable, Equatable {
     /// read): a scan fingerprints a file's body where it was read, without
     /// making a `String` of it.
     public func fingerprint(bodyUTF8: UnsafeBufferPointer<UInt8>) -> Fingerprint {
-        let fields: [(String, String)] = [
-            ("kind", kind.rawValue),
-            ("title", title),
-            ("published", published.map { String($0.seconds) } ?? ""),
-            ("updated", updated.map { String($0.seconds) } ?? ""),
-            ("link", link ?? ""),
-            ("authors", authors.joined(separator: "\u{1F}")),
-            ("venue", venue ?? ""),
-            ("location", location?.description ?? ""),
-            ("team", team ?? ""),
-            ("tags", tags.joined(separator: "\u{1F}")),
-        ]
-        return Fingerprint(of: CanonicalWriter.bytes(fields, last: ("body", bodyUTF8)))
+        // The fields in their fixed order; a list is its items joined by U+001F
+        // (joined only when there are two or more: most lists have none or one).
+        func list(_ items: [String]) -> String { items.count > 1 ? items.joined(separator: "\u{1F}") : items.first ?? "" }
+        return Fingerprint(of: CanonicalWriter.bytes(
+            ("kind", kind.rawValue), ("title", title),
+            ("published", published.map { String($0.seconds) } ?? ""), ("updated", updated.map { String($0.seconds) } ?? ""),
+            ("link", link ?? ""), ("authors", list(authors)), ("venue", venue ?? ""),
+            ("location", location?.description ?? ""), ("team", team ?? ""), ("tags", list(tags)),
+            last: ("body", bodyUTF8)))
     }
 }
 
@@ -130,17 +126,24 @@ enum CanonicalWriter {
     /// Room left for the decimal length and its NUL before the value is known.
     private static let lengthRoom = 24
 
-    /// The canonical bytes of `fields` and then `last`, written into one buffer sized up front.
-    static func bytes(_ fields: [(String, String)], last: (String, UnsafeBufferPointer<UInt8>)) -> [UInt8] {
-        var capacity = last.0.utf8.count + 1 + lengthRoom + last.1.count + 8
-        for (name, value) in fields { capacity += name.utf8.count + 1 + lengthRoom + value.utf8.count + 8 }
+    /// The canonical bytes of ten named fields and then `last`, written into
+    /// one buffer sized up front (the fields as a tuple, not an array: no
+    /// allocation, no copies of the strings).
+    static func bytes(_ f0: (String, String), _ f1: (String, String), _ f2: (String, String), _ f3: (String, String),
+                      _ f4: (String, String), _ f5: (String, String), _ f6: (String, String), _ f7: (String, String),
+                      _ f8: (String, String), _ f9: (String, String),
+                      last: (String, UnsafeBufferPointer<UInt8>)) -> [UInt8] {
+        func room(_ f: (String, String)) -> Int { f.0.utf8.count + 1 + lengthRoom + f.1.utf8.count + 8 }
+        let capacity = last.0.utf8.count + 1 + lengthRoom + last.1.count + 8
+            + room(f0) + room(f1) + room(f2) + room(f3) + room(f4) + room(f5) + room(f6) + room(f7) + room(f8) + room(f9)
         return [UInt8](unsafeUninitializedCapacity: capacity) { buffer, count in
             guard let base = buffer.baseAddress else { count = 0; return }
             var o = 0
-            for (name, value) in fields {
-                var value = value
-                value.withUTF8 { append(name: name, value: $0, to: base, at: &o) }
+            func field(_ f: (String, String)) {
+                var value = f.1
+                value.withUTF8 { append(name: f.0, value: $0, to: base, at: &o) }
             }
+            field(f0); field(f1); field(f2); field(f3); field(f4); field(f5); field(f6); field(f7); field(f8); field(f9)
             append(name: last.0, value: last.1, to: base, at: &o)
             count = o
         }

@@ -18,6 +18,20 @@ import Testing
     @Test func pinnedValue() {
         #expect(Self.entry.fingerprint.hex == "4cf0c8cecf85b08510d61f335ee7fe3597d19b373c1dc8915663da6d180bf751")
     }
+
+    /// One author, no tags, no link, venue or location, a country alone: the short ways through each list and optional.
+    static let sparse = Entry(
+        key: EntryKey(rawValue: "job-7"), kind: .job, title: "Staff  engineer", published: Timestamp(rfc3339: "2024-05-01"),
+        updated: Timestamp(rfc3339: "2024-06-01T00:00:00+02:00"), authors: ["A. Person"], team: "Robotics",
+        body: "One paragraph.", source: "jobs/7.md", line: 1)
+    static let countryOnly = Entry(
+        key: EntryKey(rawValue: "job-8"), kind: .job, title: "Engineer", location: Location(country: "FR"), tags: ["remote"],
+        source: "jobs/8.md", line: 1)
+
+    @Test func pinnedValuesOfSparseEntries() {
+        #expect(Self.sparse.fingerprint.hex == "6a29b5aff0ba05ed69be15d2352a26ff2228321e1452b4f773345de531d39176")
+        #expect(Self.countryOnly.fingerprint.hex == "ce7747448980d0e8b72096ea1dad117462c79a1b823dcd42b2dfafc31e37fe79")
+    }
 }
 
 @Suite struct CollapseTests {
