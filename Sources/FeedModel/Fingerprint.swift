@@ -1,28 +1,71 @@
 import Crypto
 
 /// SHA-256 of an entry's canonical content; equal fingerprints mean "no edit".
+///
+/// The 32 bytes are held in place (four words), not in an array: a first run
+/// makes 100,000 of them, and each array was an allocation on the thread that
+/// parsed the file and a free on the thread that stored it.
 public struct Fingerprint: Hashable, Sendable, Codable, CustomStringConvertible {
-    public let bytes: [UInt8]
+    private var words: SIMD4<UInt64>
+    /// False for bytes that are not a 32-byte digest (a damaged state row):
+    /// such a value equals no real fingerprint.
+    private var isDigest: Bool
 
-    public init(bytes: [UInt8]) { self.bytes = bytes }
+    /// The 32 bytes of the digest.
+    public var bytes: [UInt8] { withUnsafeBytes { Array($0) } }
+
+    /// Calls `body` with the 32 bytes, without making an array of them.
+    public func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try Swift.withUnsafeBytes(of: words, body)
+    }
+
+    /// A fingerprint as stored; anything but 32 bytes equals no digest.
+    public init(bytes: some Collection<UInt8>) {
+        var words = SIMD4<UInt64>()
+        Swift.withUnsafeMutableBytes(of: &words) { raw in
+            for (i, b) in bytes.prefix(32).enumerated() { raw[i] = b }
+        }
+        self.words = words
+        isDigest = bytes.count == 32
+    }
 
     public init(of data: [UInt8]) {
+        var words = SIMD4<UInt64>()
         // The digest's bytes in one copy (iterating it as a Sequence goes byte by byte).
-        self.bytes = SHA256.hash(data: data).withUnsafeBytes { Array($0) }
+        SHA256.hash(data: data).withUnsafeBytes { digest in
+            Swift.withUnsafeMutableBytes(of: &words) { $0.copyMemory(from: digest) }
+        }
+        self.words = words
+        isDigest = true
     }
 
     public init<S: StringProtocol>(ofText text: S) {
         self.init(of: Array(text.utf8))
     }
 
+    private enum CodingKeys: String, CodingKey { case bytes }
+
+    /// Encoded as `{"bytes": [32 numbers]}`, as when the bytes were an array.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(bytes: try container.decode([UInt8].self, forKey: .bytes))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(bytes, forKey: .bytes)
+    }
+
     /// Lower-case hex, as shown by `feedd state`.
     public var hex: String {
         let digits = Array("0123456789abcdef".utf8)
         var out = [UInt8]()
-        out.reserveCapacity(bytes.count * 2)
-        for b in bytes {
-            out.append(digits[Int(b >> 4)])
-            out.append(digits[Int(b & 0xF)])
+        out.reserveCapacity(64)
+        withUnsafeBytes { raw in
+            for b in raw {
+                out.append(digits[Int(b >> 4)])
+                out.append(digits[Int(b & 0xF)])
+            }
         }
         return String(decoding: out, as: UTF8.self)
     }

@@ -1,4 +1,5 @@
 import CSQLite
+import FeedModel
 
 /// A failed SQLite call: which call, SQLite's code and message.
 public struct StoreError: Error, CustomStringConvertible {
@@ -119,6 +120,7 @@ final class Statement {
             switch value {
             case let .text(v): needed += v.utf8.count
             case let .blob(v): needed += v.count
+            case .digest: needed += 32
             case .null, .int: break
             }
         }
@@ -142,6 +144,9 @@ final class Statement {
             case let .blob(v):
                 let start = place(&used) { base in v.withUnsafeBytes { base.copyMemory(from: $0); return $0.count } }
                 rc = sqlite3_bind_blob(stmt, index, start ?? UnsafeRawPointer(Self.emptyText), Int32(v.count), nil)
+            case let .digest(f):
+                let start = place(&used) { base in f.withUnsafeBytes { base.copyMemory(from: $0); return $0.count } }
+                rc = sqlite3_bind_blob(stmt, index, start, 32, nil)
             }
             if rc != SQLITE_OK { throw StoreError(call: "bind \(sql.prefix(40))", code: rc, message: db.lastMessage) }
         }
@@ -184,6 +189,8 @@ enum SQLValue {
     case int(Int64)
     case text(String)
     case blob([UInt8])
+    /// A fingerprint's 32 bytes, bound as a blob without an array of them.
+    case digest(Fingerprint)
 }
 
 /// Column access for the current row.
@@ -198,6 +205,13 @@ struct Row {
         guard let p = sqlite3_column_text(stmt, i) else { return "" }
         let n = Int(sqlite3_column_bytes(stmt, i))
         return String(decoding: UnsafeBufferPointer(start: p, count: n), as: UTF8.self)
+    }
+
+    /// A blob column read as a fingerprint, straight from SQLite's buffer.
+    func fingerprint(_ i: Int32) -> Fingerprint {
+        let n = Int(sqlite3_column_bytes(stmt, i))
+        guard n > 0, let p = sqlite3_column_blob(stmt, i) else { return Fingerprint(bytes: []) }
+        return Fingerprint(bytes: UnsafeRawBufferPointer(start: p, count: n))
     }
 
     func blob(_ i: Int32) -> [UInt8] {

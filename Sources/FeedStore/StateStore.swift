@@ -348,7 +348,7 @@ public final class StateStore {
 
     private func entry(_ row: Row) -> StoredEntry {
         StoredEntry(key: EntryKey(rawValue: row.text(0)), kind: EntryKind(rawValue: row.text(1)) ?? .publication,
-                    source: row.text(2), title: row.text(3), fingerprint: Fingerprint(bytes: row.blob(4)),
+                    source: row.text(2), title: row.text(3), fingerprint: row.fingerprint(4),
                     published: Timestamp(seconds: row.int(5)), updated: Timestamp(seconds: row.int(6)),
                     firstSeen: Timestamp(seconds: row.int(7)), lastChanged: Timestamp(seconds: row.int(8)),
                     removedAt: row.isNull(9) ? nil : Timestamp(seconds: row.int(9)),
@@ -382,7 +382,7 @@ public final class StateStore {
     /// `setFacets` keeps the index of the dimensions feeds group by.
     public func put(entry e: StoredEntry, facets: [Facet] = []) throws(StoreError) {
         try held(&upsertEntryStatement, Self.upsertEntry)
-            .bind(.text(e.key.rawValue), .text(e.kind.rawValue), .text(e.source), .text(e.title), .blob(e.fingerprint.bytes),
+            .bind(.text(e.key.rawValue), .text(e.kind.rawValue), .text(e.source), .text(e.title), .digest(e.fingerprint),
                   .int(e.published.seconds), .int(e.updated.seconds), .int(e.firstSeen.seconds), .int(e.lastChanged.seconds),
                   e.removedAt.map { .int($0.seconds) } ?? .null, e.sketch.map { .blob($0) } ?? .null,
                   facets.isEmpty ? .null : .text(Self.encodeFacets(facets)))
@@ -527,7 +527,7 @@ public final class StateStore {
     public func payload(key: EntryKey, fingerprint: Fingerprint, htmlBase: String) throws(StoreError) -> (entry: Entry, html: String?)? {
         var out: (entry: Entry, html: String?)?
         try statement("SELECT fingerprint, entry, html, html_base FROM payloads WHERE key = ?").bind(.text(key.rawValue)).forEach { row in
-            guard row.blob(0) == fingerprint.bytes, let entry = try? JSONDecoder().decode(Entry.self, from: Data(row.blob(1))) else { return }
+            guard row.fingerprint(0) == fingerprint, let entry = try? JSONDecoder().decode(Entry.self, from: Data(row.blob(1))) else { return }
             let html = !row.isNull(2) && !row.isNull(3) && row.text(3) == htmlBase ? row.text(2) : nil
             out = (entry, html)
         }
@@ -554,14 +554,14 @@ public final class StateStore {
         encoder.outputFormatting = [.sortedKeys]
         for (e, html) in entries {
             try keep.bind(.text(e.key.rawValue)).run()
-            let fp = e.fingerprint.bytes
+            let fp = e.fingerprint
             var same = false
             try current.bind(.text(e.key.rawValue)).forEach {
-                same = $0.blob(0) == fp && (html == nil || (!$0.isNull(1) && $0.text(1) == htmlBase && $0.int(2) != 0))
+                same = $0.fingerprint(0) == fp && (html == nil || (!$0.isNull(1) && $0.text(1) == htmlBase && $0.int(2) != 0))
             }
             if same { continue }
             let data = (try? encoder.encode(e)) ?? Data()
-            try upsert.bind(.text(e.key.rawValue), .blob(fp), .blob(Array(data)),
+            try upsert.bind(.text(e.key.rawValue), .digest(fp), .blob(Array(data)),
                             html.map { .text($0) } ?? .null, html == nil ? .null : .text(htmlBase)).run()
         }
         try db.execute("DELETE FROM payloads WHERE key NOT IN (SELECT key FROM temp.keep)")

@@ -28,6 +28,19 @@ import Testing
         key: EntryKey(rawValue: "job-8"), kind: .job, title: "Engineer", location: Location(country: "FR"), tags: ["remote"],
         source: "jobs/8.md", line: 1)
 
+    @Test func storedBytesRoundTripAndOtherLengthsMatchNothing() throws {
+        let digest = Self.entry.fingerprint
+        #expect(digest.bytes.count == 32)
+        #expect(Fingerprint(bytes: digest.bytes) == digest)
+        #expect(Fingerprint(bytes: digest.bytes).hashValue == digest.hashValue)
+        #expect(Fingerprint(bytes: digest.bytes.prefix(31)) != digest)
+        #expect(Fingerprint(bytes: digest.bytes + [0]) != digest)
+        #expect(Fingerprint(bytes: []) != Fingerprint(bytes: [UInt8](repeating: 0, count: 32)))
+        let json = try JSONEncoder().encode(digest)
+        #expect(String(decoding: json, as: UTF8.self) == "{\"bytes\":[" + digest.bytes.map(String.init).joined(separator: ",") + "]}")
+        #expect(try JSONDecoder().decode(Fingerprint.self, from: json) == digest)
+    }
+
     @Test func pinnedValuesOfSparseEntries() {
         #expect(Self.sparse.fingerprint.hex == "6a29b5aff0ba05ed69be15d2352a26ff2228321e1452b4f773345de531d39176")
         #expect(Self.countryOnly.fingerprint.hex == "ce7747448980d0e8b72096ea1dad117462c79a1b823dcd42b2dfafc31e37fe79")
