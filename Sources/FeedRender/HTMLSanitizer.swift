@@ -50,15 +50,13 @@ struct HTMLSanitizer {
     /// Deeper than this is hostile, not prose: the rest of such a subtree goes.
     static let maxDepth = 100
 
-    private static let parserReady: Void = { xmlInitParser() }()
-
     private static let options = Int32(bitPattern: HTML_PARSE_NONET.rawValue | HTML_PARSE_NOERROR.rawValue
         | HTML_PARSE_NOWARNING.rawValue | HTML_PARSE_NODEFDTD.rawValue)
 
     func sanitize(_ html: String) -> String {
         let count = html.utf8.count
         guard count > 0, count < Int(Int32.max) else { return "" }
-        _ = Self.parserReady
+        LibXML2.ready()
         let parsed = html.withCString { htmlReadMemory($0, Int32(count), nil, "UTF-8", Self.options) }
         guard let doc = parsed else { return "" }
         defer { xmlFreeDoc(doc) }

@@ -10,11 +10,22 @@ public struct RenderError: Error, CustomStringConvertible {
 ///
 /// Every string is sanitised (`XMLText.sanitize`) before it reaches
 /// libxml2; callers never see a C pointer.
+/// libxml2's one-time setup (its encoding handlers, dictionaries, thread
+/// keys). `xmlInitParser` is not reentrant and must run before libxml2 is
+/// used from several threads at once: every entry point into libxml2 here
+/// calls `ready()` first, so the setup runs once, before any of them.
+enum LibXML2 {
+    private static let initialized: Void = { xmlInitParser() }()
+
+    static func ready() { _ = initialized }
+}
+
 final class XMLWriter {
     private let buffer: xmlBufferPtr
     let writer: xmlTextWriterPtr
 
     init() throws(RenderError) {
+        LibXML2.ready()
         guard let buffer = xmlBufferCreate() else { throw RenderError(call: "xmlBufferCreate") }
         guard let writer = xmlNewTextWriterMemory(buffer, 0) else {
             xmlBufferFree(buffer)
@@ -23,7 +34,7 @@ final class XMLWriter {
         self.buffer = buffer
         self.writer = writer
         xmlTextWriterSetIndent(writer, 1)
-        "  ".withXMLChar { xmlTextWriterSetIndentString(writer, $0) }
+        _ = "  ".withXMLChar { xmlTextWriterSetIndentString(writer, $0) }
     }
 
     deinit {

@@ -117,6 +117,7 @@ struct ParsedHTML {
 
     init(_ html: String) {
         guard !html.isEmpty else { return }
+        LibXML2.ready()  // tests parse on many threads at once
         let options = Int32(bitPattern: HTML_PARSE_NONET.rawValue | HTML_PARSE_NOERROR.rawValue | HTML_PARSE_NOWARNING.rawValue)
         guard let doc = html.withCString({ htmlReadMemory($0, Int32(html.utf8.count), nil, "UTF-8", options) }) else { return }
         defer { xmlFreeDoc(doc) }

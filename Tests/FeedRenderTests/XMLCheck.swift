@@ -1,5 +1,6 @@
 import Foundation
 @preconcurrency import CLibXML2
+@testable import FeedRender
 
 /// Parses rendered bytes back with libxml2, as a feed reader would, and
 /// answers XPath questions about them.
@@ -8,6 +9,7 @@ final class ParsedFeed {
     let errors: [String]
 
     init?(_ bytes: [UInt8]) {
+        LibXML2.ready()  // tests parse on many threads at once
         let doc = bytes.withUnsafeBufferPointer { buf in
             buf.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buf.count) {
                 xmlReadMemory($0, Int32(buf.count), "feed.atom", nil, Int32(XML_PARSE_NONET.rawValue | XML_PARSE_NOERROR.rawValue | XML_PARSE_NOWARNING.rawValue))
