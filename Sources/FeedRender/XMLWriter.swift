@@ -6,10 +6,6 @@ public struct RenderError: Error, CustomStringConvertible {
     public var description: String { "libxml2 \(call) failed" }
 }
 
-/// A thin, scoped wrapper over libxml2's `xmlTextWriter` writing to memory.
-///
-/// Every string is sanitised (`XMLText.sanitize`) before it reaches
-/// libxml2; callers never see a C pointer.
 /// libxml2's one-time setup (its encoding handlers, dictionaries, thread
 /// keys). `xmlInitParser` is not reentrant and must run before libxml2 is
 /// used from several threads at once: every entry point into libxml2 here
@@ -20,6 +16,10 @@ enum LibXML2 {
     static func ready() { _ = initialized }
 }
 
+/// A thin, scoped wrapper over libxml2's `xmlTextWriter` writing to memory.
+///
+/// Every string is sanitised (`XMLText.sanitize`) before it reaches
+/// libxml2; callers never see a C pointer.
 final class XMLWriter {
     private let buffer: xmlBufferPtr
     let writer: xmlTextWriterPtr
