@@ -35,6 +35,9 @@ build:
 release:
 	swift build -c release --product feedd
 
+# The tests and the soak read the shared schema, corpus and judge from SHARED.
+export FEEDD_SHARED := $(shell cd $(SHARED) 2>/dev/null && pwd)
+
 test:
 	swift test
 

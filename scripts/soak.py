@@ -57,7 +57,7 @@ from collections import Counter
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-JUDGE = REPO.parent / 'shared' / 'tools' / 'judge-feed'
+JUDGE = Path(os.environ.get('FEEDD_SHARED') or REPO.parent / 'shared') / 'tools' / 'judge-feed'
 MAIN_FEEDS = ['publications.atom', 'openings.atom']
 WORDS = ('lattice harbour quorum meridian cobalt trellis sextant juniper ledger pylon marram vellum '
          'tundra fulcrum osprey basalt cinder falcon gantry hollow isthmus kelp lumen mistral').split()

@@ -4,12 +4,13 @@ import FeedModel
 import FeedParse
 @testable import FeedDiff
 
-/// The real page dump shared beside the repository (never copied into it).
+/// The real page dump shared beside the repository (never copied into it),
+/// or under `FEEDD_SHARED` (as in FeedParseTests' `SharedCorpus`).
 private enum SharedCorpus {
-    static let path = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
-        .appendingPathComponent("shared/corpus/science-page-2024.txt").path
+    static let path = ProcessInfo.processInfo.environment["FEEDD_SHARED"].flatMap { $0.isEmpty ? nil : $0 + "/corpus/science-page-2024.txt" }
+        ?? URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("shared/corpus/science-page-2024.txt").path
 
     static var text: String? { try? String(contentsOfFile: path, encoding: .utf8) }
 }

@@ -3,12 +3,13 @@ import Testing
 import FeedModel
 import FeedParse
 
-/// The real page dump shared beside the repository (never copied into it).
+/// The real page dump shared beside the repository (never copied into it),
+/// or under `FEEDD_SHARED` (`make check SHARED=DIR` sets it).
 enum SharedCorpus {
-    static let path = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
-        .appendingPathComponent("shared/corpus/science-page-2024.txt").path
+    static let path = ProcessInfo.processInfo.environment["FEEDD_SHARED"].flatMap { $0.isEmpty ? nil : $0 + "/corpus/science-page-2024.txt" }
+        ?? URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("shared/corpus/science-page-2024.txt").path
 
     static var text: String? { try? String(contentsOfFile: path, encoding: .utf8) }
 }

@@ -57,9 +57,10 @@ final class ParsedFeed {
 }
 
 enum Paths {
-    /// ../shared beside the repository root.
+    /// The shared tools: `FEEDD_SHARED` (`make check SHARED=DIR` sets it), else ../shared beside the repository root.
     static var shared: String {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        if let dir = ProcessInfo.processInfo.environment["FEEDD_SHARED"], !dir.isEmpty { return dir }
+        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared").path
     }
 }
