@@ -8,12 +8,14 @@ import Glibc
 #endif
 
 /// Paths the end-to-end tests need: the package root, the built `feedd`, and
-/// the shared corpus and judges beside the repository (never copied into it).
+/// the shared corpus and judges beside the repository (never copied into it),
+/// or under `FEEDD_SHARED` (`make check SHARED=DIR` sets it).
 enum E2E {
     /// `<repo>/Tests/FeedDaemonTests/Support.swift` → `<repo>`.
     static let repoRoot = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static let shared = repoRoot.deletingLastPathComponent().appendingPathComponent("shared")
+    static let shared = ProcessInfo.processInfo.environment["FEEDD_SHARED"].flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0) }
+        ?? repoRoot.deletingLastPathComponent().appendingPathComponent("shared")
     static let corpus = shared.appendingPathComponent("corpus/science-page-2024.txt")
     static let judgeFeed = shared.appendingPathComponent("tools/judge-feed")
     static let sampleConfig = repoRoot.appendingPathComponent("Config/feedd.toml")
