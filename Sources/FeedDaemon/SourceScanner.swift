@@ -102,9 +102,11 @@ public enum SourceScanner {
         let dfd = dirfd(dir)
         var subdirectories: [String] = []
         while let ent = readdir(dir) {
-            let (name, isUTF8) = withUnsafePointer(to: ent.pointee.d_name) {
-                $0.withMemoryRebound(to: CChar.self, capacity: 256) { entryName($0) }
-            }
+            // The name is read in place, up to its NUL: a copy of the whole
+            // `d_name` field would read past the end of the last (shorter)
+            // record in the directory buffer.
+            let (name, isUTF8) = entryName((UnsafeRawPointer(ent) + MemoryLayout<dirent>.offset(of: \dirent.d_name)!)
+                .assumingMemoryBound(to: CChar.self))
             if name.hasPrefix(".") { continue }
             let type = ent.pointee.d_type
             // A repaired name (U+FFFD for the bad bytes) would not open again: say so instead of losing the file.

@@ -18,9 +18,9 @@ struct DirectoryListing {
         defer { closedir(directory) }
         var items: [Item] = []
         while let entry = readdir(directory) {
-            let name = withUnsafeBytes(of: &entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-            }
+            // Read in place up to the NUL (the record may be shorter than `d_name`'s 256 bytes).
+            let name = String(cString: (UnsafeRawPointer(entry) + MemoryLayout<dirent>.offset(of: \dirent.d_name)!)
+                .assumingMemoryBound(to: CChar.self))
             if name == "." || name == ".." { continue }
             var type = Int32(entry.pointee.d_type)
             if type == DT_UNKNOWN {
