@@ -28,7 +28,8 @@ enum SourceReader {
     }
 
     private static func read(at directory: Int32, path: String, relative: String, maxSize: Int, afterRead: (() -> Void)?) -> Outcome {
-        let fd = openat(directory, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY)
+        // `withCString`: the path's own bytes (the implicit conversion copied them into a new array).
+        let fd = path.withCString { openat(directory, $0, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY) }
         guard fd >= 0 else {
             let code = errno
             if code == ENOENT || code == ENOTDIR { return .gone }

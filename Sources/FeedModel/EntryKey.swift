@@ -12,6 +12,11 @@ public struct EntryKey: RawRepresentable, Hashable, Comparable, Sendable, Codabl
     /// not safe in a URI become `-`, runs collapse, ends are trimmed.
     public init(sanitizing text: String) {
         var text = text
+        // Most ids need no change: the text itself, no copy.
+        if text.withUTF8({ Self.isClean($0) }) {
+            rawValue = text
+            return
+        }
         if let ascii = text.withUTF8({ Self.sanitizeASCII($0) }) {
             rawValue = ascii
             return
@@ -64,6 +69,28 @@ public struct EntryKey: RawRepresentable, Hashable, Comparable, Sendable, Codabl
         }
         while let last = out.last, last == UInt8(ascii: "-") || last == UInt8(ascii: "/") || last == UInt8(ascii: ".") { out.removeLast() }
         return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Whether `sanitizeASCII` would keep the bytes as they are (most ids):
+    /// allowed bytes and single dashes between them.
+    private static func isClean(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let first = b.first, let last = b.last, first != UInt8(ascii: "-"),
+              last != UInt8(ascii: "-"), last != UInt8(ascii: "/"), last != UInt8(ascii: ".") else { return false }
+        var previousDash = false
+        for c in b {
+            switch c {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                 UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"), UInt8(ascii: "/"), UInt8(ascii: ":"), UInt8(ascii: "@"),
+                 UInt8(ascii: "!"), UInt8(ascii: "$"), UInt8(ascii: "'"), UInt8(ascii: "("), UInt8(ascii: ")"), UInt8(ascii: "*"),
+                 UInt8(ascii: "+"), UInt8(ascii: ","), UInt8(ascii: ";"), UInt8(ascii: "="):
+                previousDash = false
+            case UInt8(ascii: "-") where !previousDash:
+                previousDash = true
+            default:
+                return false
+            }
+        }
+        return true
     }
 
     public var description: String { rawValue }

@@ -4,9 +4,12 @@ import Crypto
 ///
 /// The 32 bytes are held in place (four words), not in an array: a first run
 /// makes 100,000 of them, and each array was an allocation on the thread that
-/// parsed the file and a free on the thread that stored it.
+/// parsed the file and a free on the thread that stored it. Four plain words,
+/// not a `SIMD4`: its 32-byte alignment passed to every array holding a
+/// fingerprint (records, bound values), and each such array was allocated
+/// with `posix_memalign` instead of `malloc`.
 public struct Fingerprint: Hashable, Sendable, Codable, CustomStringConvertible {
-    private var words: SIMD4<UInt64>
+    private var w0, w1, w2, w3: UInt64
     /// False for bytes that are not a 32-byte digest (a damaged state row):
     /// such a value equals no real fingerprint.
     private var isDigest: Bool
@@ -16,27 +19,32 @@ public struct Fingerprint: Hashable, Sendable, Codable, CustomStringConvertible 
 
     /// Calls `body` with the 32 bytes, without making an array of them.
     public func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
-        try Swift.withUnsafeBytes(of: words, body)
+        try Swift.withUnsafeBytes(of: (w0, w1, w2, w3), body)
+    }
+
+    private typealias Words = (UInt64, UInt64, UInt64, UInt64)
+
+    private init(words: Words, isDigest: Bool) {
+        (w0, w1, w2, w3) = words
+        self.isDigest = isDigest
     }
 
     /// A fingerprint as stored; anything but 32 bytes equals no digest.
     public init(bytes: some Collection<UInt8>) {
-        var words = SIMD4<UInt64>()
+        var words: Words = (0, 0, 0, 0)
         Swift.withUnsafeMutableBytes(of: &words) { raw in
             for (i, b) in bytes.prefix(32).enumerated() { raw[i] = b }
         }
-        self.words = words
-        isDigest = bytes.count == 32
+        self.init(words: words, isDigest: bytes.count == 32)
     }
 
     public init(of data: [UInt8]) {
-        var words = SIMD4<UInt64>()
+        var words: Words = (0, 0, 0, 0)
         // The digest's bytes in one copy (iterating it as a Sequence goes byte by byte).
         SHA256.hash(data: data).withUnsafeBytes { digest in
             Swift.withUnsafeMutableBytes(of: &words) { $0.copyMemory(from: digest) }
         }
-        self.words = words
-        isDigest = true
+        self.init(words: words, isDigest: true)
     }
 
     public init<S: StringProtocol>(ofText text: S) {

@@ -24,7 +24,21 @@ struct EntryBuilder {
     /// Where the entry starts (the front matter's first line, the JSON object's line).
     var line: Int
     /// Key used when the entry has no `id`: the path without its extension.
-    var defaultKey: String
+    var defaultKey: DefaultKey
+
+    enum DefaultKey {
+        case text(String)
+        /// This path without its extension, made only when there is no `id`
+        /// (most entries have one).
+        case pathWithoutExtension(String)
+
+        var text: String {
+            switch self {
+            case let .text(t): t
+            case let .pathWithoutExtension(path): stripExtension(path)
+            }
+        }
+    }
 
     func build(_ fields: [String: FieldValue], body: String) throws(Rejection) -> Entry {
         var entry = try build(fields, hasBody: !body.isEmpty)
@@ -39,13 +53,13 @@ struct EntryBuilder {
         let kind = try kindOf(f.kind)
         let key: EntryKey
         if let id = f.id, case .null = id {
-            key = EntryKey(sanitizing: defaultKey)
+            key = EntryKey(sanitizing: defaultKey.text)
         } else if let id = f.id {
             let raw = try text(id, "id")
             key = EntryKey(sanitizing: raw)
             guard !key.rawValue.isEmpty else { throw reject(id, "id \(quoted(raw)) has no usable characters; use letters, digits and -") }
         } else {
-            key = EntryKey(sanitizing: defaultKey)
+            key = EntryKey(sanitizing: defaultKey.text)
         }
         guard !key.rawValue.isEmpty else { throw Rejection(source: source, line: line, message: "cannot derive an id from the file name; add an id field") }
 

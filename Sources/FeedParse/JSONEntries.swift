@@ -20,7 +20,7 @@ public enum JSONEntries {
         let base = stripExtension(source)
         switch root {
         case let object as [String: Any]:
-            let builder = EntryBuilder(source: source, line: objectLines.first ?? 1, defaultKey: base)
+            let builder = EntryBuilder(source: source, line: objectLines.first ?? 1, defaultKey: .text(base))
             return ([try builder.build(fields(object, line: builder.line), body: "")], [])
         case let array as [Any]:
             var entries: [Entry] = []
@@ -32,7 +32,7 @@ public enum JSONEntries {
                     continue
                 }
                 // Without an id, items of one file need distinct keys.
-                let builder = EntryBuilder(source: source, line: line, defaultKey: array.count == 1 ? base : "\(base)/\(index + 1)")
+                let builder = EntryBuilder(source: source, line: line, defaultKey: .text(array.count == 1 ? base : "\(base)/\(index + 1)"))
                 do {
                     entries.append(try builder.build(fields(object, line: line), body: ""))
                 } catch {

@@ -76,7 +76,7 @@ public enum MarkdownEntry {
         case let .bytes(range): hasBody = !range.isEmpty
         case let .text(text): hasBody = !text.isEmpty
         }
-        let builder = EntryBuilder(source: source, line: 1, defaultKey: stripExtension(source))
+        let builder = EntryBuilder(source: source, line: 1, defaultKey: .pathWithoutExtension(source))
         let entry = try builder.build(fields, hasBody: hasBody)
         // Without a body of its own, the entry's body is its `body` field (or nothing).
         return (entry, hasBody ? body : .text(entry.body))

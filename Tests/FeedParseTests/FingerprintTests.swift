@@ -41,6 +41,14 @@ import Testing
         #expect(try JSONDecoder().decode(Fingerprint.self, from: json) == digest)
     }
 
+    /// Arrays of anything holding a fingerprint (records, bound values) are
+    /// allocated with the fingerprint's alignment: above malloc's 16 bytes,
+    /// every one of them goes through `posix_memalign`.
+    @Test func alignmentIsMallocs() {
+        #expect(MemoryLayout<Fingerprint>.alignment <= 16)
+        #expect(MemoryLayout<EntryRecord>.alignment <= 16)
+    }
+
     @Test func pinnedValuesOfSparseEntries() {
         #expect(Self.sparse.fingerprint.hex == "6a29b5aff0ba05ed69be15d2352a26ff2228321e1452b4f773345de531d39176")
         #expect(Self.countryOnly.fingerprint.hex == "ce7747448980d0e8b72096ea1dad117462c79a1b823dcd42b2dfafc31e37fe79")

@@ -37,6 +37,35 @@ struct TextFastPathTests {
         #expect(EntryKey(sanitizing: "jobs/crlf-bom").rawValue == "jobs/crlf-bom")
         #expect(EntryKey(sanitizing: "Zoë x").rawValue == "Zo%C3%AB-x")
     }
+
+    /// Every text of up to five characters from an alphabet of kept,
+    /// dash-making and trimmed characters: the same key as the definition
+    /// (unsafe characters become a dash, runs of dashes collapse, no dash
+    /// first, no dash, slash or dot last), whether or not the text is
+    /// already clean and returned as it is.
+    @Test func asciiKeysMatchTheDefinition() {
+        let alphabet: [Character] = ["a", "Z", "7", "-", "/", ".", " ", "&", "_"]
+        func reference(_ s: String) -> String {
+            var out = ""
+            var lastDash = true
+            for c in s {
+                if c.isLetter || c.isNumber || "._~/:@!$'()*+,;=".contains(c) {
+                    out.append(c)
+                    lastDash = false
+                } else if !lastDash {
+                    out.append("-")
+                    lastDash = true
+                }
+            }
+            while out.hasSuffix("-") || out.hasSuffix("/") || out.hasSuffix(".") { out.removeLast() }
+            return out
+        }
+        var texts = [""]
+        for _ in 0..<5 {
+            texts = texts.flatMap { t in alphabet.map { t + String($0) } }
+            for t in texts { #expect(EntryKey(sanitizing: t).rawValue == reference(t), "\(t.debugDescription)") }
+        }
+    }
 }
 
 /// `SourceText` checks 32 and 8 bytes at a time: a bad byte is found, on its
