@@ -260,6 +260,12 @@ public final class Pipeline {
         var stream = DiffStream(capacity: changed.count)
         for path in deleted { stream.touch(path) }
         var newProblems: [Rejection] = []
+        // A first run's bulk load ends by building the state's indexes on this
+        // thread: meanwhile another renders the entries the feeds will most
+        // likely show (see `Prefetch`).
+        let bulk = changed.count + deleted.count > Self.bulkThreshold
+        var newest = report.firstRun && bulk ? NewestEntries(feeds: settings.feeds) : nil
+        var prefetch: Background<[(fingerprint: Fingerprint, item: FeedItem)]>?
 
         func load() throws {
             // The state's entries before this run: all of them when many files
@@ -302,11 +308,12 @@ public final class Pipeline {
                 let published = record.published ?? firstSeen
                 let updated = record.updated ?? (record.published ?? lastChanged)
                 if old == nil || isNews { try store.setFacets(key: record.key, record.facets, replacing: old != nil) }
-                try store.put(entry: StoredEntry(key: record.key, kind: record.kind, source: record.source, title: record.title,
-                                                 fingerprint: record.fingerprint, published: published, updated: max(updated, published),
-                                                 firstSeen: firstSeen, lastChanged: lastChanged, removedAt: nil,
-                                                 sketch: record.sketch),
-                              facets: record.facets)
+                let stored = StoredEntry(key: record.key, kind: record.kind, source: record.source, title: record.title,
+                                         fingerprint: record.fingerprint, published: published, updated: max(updated, published),
+                                         firstSeen: firstSeen, lastChanged: lastChanged, removedAt: nil,
+                                         sketch: record.sketch)
+                try store.put(entry: stored, facets: record.facets)
+                newest?.offer(stored)
             }
 
             try parseInOrder(changed) { outcome in
@@ -332,6 +339,11 @@ public final class Pipeline {
                 }
             }
             phases.lap("parse+store")
+            if let newest {
+                let root = settings.source, maxSize = settings.maxFileSize, baseURL = settings.site.baseURL
+                let entries = newest.entries
+                prefetch = Background { Self.prefetch(entries, root: root, maxSize: maxSize, baseURL: baseURL) }
+            }
 
             let result = stream.finish(candidates: known.values.lazy.map(KnownEntry.init))
             for removal in result.removals {
@@ -342,7 +354,13 @@ public final class Pipeline {
             report.conflicts = result.conflicts
         }
         // Many rows at once (a first run, a large import): let the store load them in bulk.
-        if changed.count + deleted.count > Self.bulkThreshold { try store.bulkLoad(load) } else { try load() }
+        if bulk { try store.bulkLoad(load) } else { try load() }
+        if let prefetch {
+            let items = prefetch.wait()
+            for (fingerprint, item) in items { itemCache[item.entry.key] = (fingerprint, item) }
+            logger.debug("rendered \(items.count) of the newest entries while the state built its indexes",
+                         metadata: ["event": "prefetch", "rendered": "\(items.count)"])
+        }
         phases.lap("finish")
 
         // Render every feed from the state as it now stands (see Publishing.swift).
@@ -431,9 +449,7 @@ public final class Pipeline {
         let work = pending
         let render = { @Sendable (i: Int) in
             let (stored, entry, html) = work[i]
-            built.set(i, FeedItem(entry: entry, published: stored.published, updated: stored.updated,
-                                  contentHTML: html ?? HTMLContent.render(markdown: entry.body, baseURL: baseURL),
-                                  summary: Summary.paragraph(markdown: entry.body)))
+            built.set(i, Self.item(stored, entry, html: html, baseURL: baseURL))
         }
         if pending.count > 8 {
             DispatchQueue.concurrentPerform(iterations: pending.count, execute: render)
@@ -445,6 +461,31 @@ public final class Pipeline {
             itemCache[p.stored.key] = (p.stored.fingerprint, item)
         }
         return newest.map { entries in entries.compactMap { rendered[$0.key] }.sorted(by: FeedItem.feedOrder) }
+    }
+
+    /// One feed item: the entry with its state's dates, its body rendered
+    /// (unless `html` is a still-good earlier render) and summarised.
+    static func item(_ stored: StoredEntry, _ entry: Entry, html: String?, baseURL: String) -> FeedItem {
+        FeedItem(entry: entry, published: stored.published, updated: stored.updated,
+                 contentHTML: html ?? HTMLContent.render(markdown: entry.body, baseURL: baseURL),
+                 summary: Summary.paragraph(markdown: entry.body))
+    }
+
+    /// The items of `entries` read from their Markdown and JSON source files
+    /// (a listing page's items need the state to be told apart: left out),
+    /// with the fingerprint each was rendered for. No state is touched: this
+    /// runs beside the thread that holds it.
+    static func prefetch(_ entries: [StoredEntry], root: String, maxSize: Int, baseURL: String) -> [(fingerprint: Fingerprint, item: FeedItem)] {
+        // One thread: the other core builds the indexes meanwhile (sharing
+        // both cores with it measured slower).
+        var out: [(fingerprint: Fingerprint, item: FeedItem)] = []
+        for stored in entries where SourceFormat(path: stored.source) != .listing {
+            guard case let .bytes(bytes, _) = SourceReader.read(root: root, relative: stored.source, maxSize: maxSize),
+                  let entry = SourceFile.parse(bytes: bytes, path: stored.source).entries.first(where: { $0.key == stored.key }),
+                  entry.fingerprint == stored.fingerprint else { continue }
+            out.append((stored.fingerprint, item(stored, entry, html: nil, baseURL: baseURL)))
+        }
+        return out
     }
 
     /// What the cached HTML of a payload was rendered for: it is reused only for the same.
@@ -511,4 +552,57 @@ extension Pipeline {
 
     /// Releases the state (and its lock) before another store is opened.
     public func close() { store.close() }
+}
+
+/// The newest entries of each configured feed's kind, as a run writes them:
+/// what those feeds will most likely show once the run is over. A guess, not
+/// a query: the render it lets start early is kept only for entries whose
+/// fingerprint and dates match what the feeds then show (`itemCache`).
+struct NewestEntries {
+    /// Per kind: at most `cap` entries, in a heap whose root is the one to
+    /// give up first (the oldest; of the same date, the greatest key).
+    private var heaps: [EntryKind: (cap: Int, heap: [StoredEntry])] = [:]
+
+    init(feeds: [FeedSpec]) {
+        for feed in feeds where feed.facet == nil {
+            heaps[feed.kind] = (max(heaps[feed.kind]?.cap ?? 0, feed.cap), [])
+        }
+    }
+
+    /// Whether `a` comes before `b` in a feed (newer; of the same date, the smaller key).
+    private static func before(_ a: StoredEntry, _ b: StoredEntry) -> Bool {
+        a.published != b.published ? a.published > b.published : a.key < b.key
+    }
+
+    mutating func offer(_ e: StoredEntry) {
+        guard var (cap, heap) = heaps[e.kind], cap > 0 else { return }
+        heaps[e.kind] = nil  // the heap is changed in place, not copied
+        defer { heaps[e.kind] = (cap, heap) }
+        if heap.count < cap {
+            heap.append(e)
+            var i = heap.count - 1
+            while i > 0 {
+                let parent = (i - 1) / 2
+                guard Self.before(heap[parent], heap[i]) else { break }
+                heap.swapAt(parent, i)
+                i = parent
+            }
+            return
+        }
+        guard Self.before(e, heap[0]) else { return }
+        heap[0] = e
+        var i = 0
+        while true {
+            let l = 2 * i + 1, r = l + 1
+            var last = i
+            if l < heap.count, Self.before(heap[last], heap[l]) { last = l }
+            if r < heap.count, Self.before(heap[last], heap[r]) { last = r }
+            if last == i { break }
+            heap.swapAt(i, last)
+            i = last
+        }
+    }
+
+    /// Every entry kept, of every kind.
+    var entries: [StoredEntry] { heaps.values.flatMap(\.heap) }
 }
