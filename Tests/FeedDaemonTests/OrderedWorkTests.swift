@@ -23,6 +23,21 @@ struct OrderedWorkTests {
         #expect(calls.load(ordering: .relaxed) == count)
     }
 
+    /// The workers run nicer than the consumer (see `workerNiceness`); the
+    /// consumer's own thread keeps its priority.
+    @Test func workersRunNicerThanTheConsumer() throws {
+        let which = __priority_which_t(PRIO_PROCESS.rawValue)
+        let mine = getpriority(which, 0)
+        let workerNice = Mutex<Set<Int32>>([])
+        try OrderedWork.run(count: 1000, threads: 2, work: { i in
+            let n = getpriority(which, 0)
+            workerNice.withLock { _ = $0.insert(n) }
+            return i
+        }, consume: { _ in })
+        #expect(workerNice.withLock { $0 } == [min(19, mine + OrderedWork.workerNiceness)])
+        #expect(getpriority(which, 0) == mine)
+    }
+
     @Test func aThrowingConsumerStopsTheWorkAndJoinsTheThreads() {
         let calls = Atomic<Int>(0)
         let running = Atomic<Int>(0)
