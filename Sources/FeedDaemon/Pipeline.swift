@@ -449,7 +449,7 @@ public final class Pipeline {
         let work = pending
         let render = { @Sendable (i: Int) in
             let (stored, entry, html) = work[i]
-            built.set(i, Self.item(stored, entry, html: html, baseURL: baseURL))
+            built.set(i, Self.item(entry, published: stored.published, updated: stored.updated, html: html, baseURL: baseURL))
         }
         if pending.count > 8 {
             DispatchQueue.concurrentPerform(iterations: pending.count, execute: render)
@@ -465,8 +465,8 @@ public final class Pipeline {
 
     /// One feed item: the entry with its state's dates, its body rendered
     /// (unless `html` is a still-good earlier render) and summarised.
-    static func item(_ stored: StoredEntry, _ entry: Entry, html: String?, baseURL: String) -> FeedItem {
-        FeedItem(entry: entry, published: stored.published, updated: stored.updated,
+    static func item(_ entry: Entry, published: Timestamp, updated: Timestamp, html: String?, baseURL: String) -> FeedItem {
+        FeedItem(entry: entry, published: published, updated: updated,
                  contentHTML: html ?? HTMLContent.render(markdown: entry.body, baseURL: baseURL),
                  summary: Summary.paragraph(markdown: entry.body))
     }
@@ -475,15 +475,15 @@ public final class Pipeline {
     /// (a listing page's items need the state to be told apart: left out),
     /// with the fingerprint each was rendered for. No state is touched: this
     /// runs beside the thread that holds it.
-    static func prefetch(_ entries: [StoredEntry], root: String, maxSize: Int, baseURL: String) -> [(fingerprint: Fingerprint, item: FeedItem)] {
+    static func prefetch(_ entries: [NewestEntries.Entry], root: String, maxSize: Int, baseURL: String) -> [(fingerprint: Fingerprint, item: FeedItem)] {
         // One thread: the other core builds the indexes meanwhile (sharing
         // both cores with it measured slower).
         var out: [(fingerprint: Fingerprint, item: FeedItem)] = []
-        for stored in entries where SourceFormat(path: stored.source) != .listing {
-            guard case let .bytes(bytes, _) = SourceReader.read(root: root, relative: stored.source, maxSize: maxSize),
-                  let entry = SourceFile.parse(bytes: bytes, path: stored.source).entries.first(where: { $0.key == stored.key }),
-                  entry.fingerprint == stored.fingerprint else { continue }
-            out.append((stored.fingerprint, item(stored, entry, html: nil, baseURL: baseURL)))
+        for e in entries where SourceFormat(path: e.source) != .listing {
+            guard case let .bytes(bytes, _) = SourceReader.read(root: root, relative: e.source, maxSize: maxSize),
+                  let entry = SourceFile.parse(bytes: bytes, path: e.source).entries.first(where: { $0.key == e.key }),
+                  entry.fingerprint == e.fingerprint else { continue }
+            out.append((e.fingerprint, item(entry, published: e.published, updated: e.updated, html: nil, baseURL: baseURL)))
         }
         return out
     }
@@ -559,9 +559,20 @@ extension Pipeline {
 /// a query: the render it lets start early is kept only for entries whose
 /// fingerprint and dates match what the feeds then show (`itemCache`).
 struct NewestEntries {
+    /// What a prefetch needs of an entry (a first run offers every entry: a
+    /// whole `StoredEntry` copied in and out of the heap cost five retains
+    /// and releases each).
+    struct Entry: Sendable {
+        var key: EntryKey
+        var source: String
+        var fingerprint: Fingerprint
+        var published: Timestamp
+        var updated: Timestamp
+    }
+
     /// Per kind: at most `cap` entries, in a heap whose root is the one to
     /// give up first (the oldest; of the same date, the greatest key).
-    private var heaps: [EntryKind: (cap: Int, heap: [StoredEntry])] = [:]
+    private var heaps: [EntryKind: (cap: Int, heap: [Entry])] = [:]
 
     init(feeds: [FeedSpec]) {
         for feed in feeds where feed.facet == nil {
@@ -570,16 +581,23 @@ struct NewestEntries {
     }
 
     /// Whether `a` comes before `b` in a feed (newer; of the same date, the smaller key).
-    private static func before(_ a: StoredEntry, _ b: StoredEntry) -> Bool {
+    private static func before(_ a: Entry, _ b: Entry) -> Bool {
         a.published != b.published ? a.published > b.published : a.key < b.key
+    }
+
+    private static func before(_ published: Timestamp, _ key: EntryKey, _ b: Entry) -> Bool {
+        published != b.published ? published > b.published : key < b.key
     }
 
     mutating func offer(_ e: StoredEntry) {
         guard var (cap, heap) = heaps[e.kind], cap > 0 else { return }
+        // Most entries of a large tree are older than all kept: decided before anything is copied.
+        if heap.count == cap, !Self.before(e.published, e.key, heap[0]) { return }
         heaps[e.kind] = nil  // the heap is changed in place, not copied
         defer { heaps[e.kind] = (cap, heap) }
+        let entry = Entry(key: e.key, source: e.source, fingerprint: e.fingerprint, published: e.published, updated: e.updated)
         if heap.count < cap {
-            heap.append(e)
+            heap.append(entry)
             var i = heap.count - 1
             while i > 0 {
                 let parent = (i - 1) / 2
@@ -589,8 +607,7 @@ struct NewestEntries {
             }
             return
         }
-        guard Self.before(e, heap[0]) else { return }
-        heap[0] = e
+        heap[0] = entry
         var i = 0
         while true {
             let l = 2 * i + 1, r = l + 1
@@ -604,5 +621,5 @@ struct NewestEntries {
     }
 
     /// Every entry kept, of every kind.
-    var entries: [StoredEntry] { heaps.values.flatMap(\.heap) }
+    var entries: [Entry] { heaps.values.flatMap(\.heap) }
 }

@@ -161,11 +161,14 @@ public struct DiffStream: Sendable {
         return .skip
     }
 
-    /// The removals and the sorted events and conflicts, once every touched source was offered.
+    /// The removals and the sorted events and conflicts, once every touched
+    /// source was offered. Call once: the events move into the result.
     /// - Parameter candidates: the state's entries before this run, covering at least every source touched.
-    public func finish(candidates: some Sequence<KnownEntry>) -> DiffResult {
+    public mutating func finish(candidates: some Sequence<KnownEntry>) -> DiffResult {
         var result = DiffResult()
+        // Moved, not shared: sorting a shared array would copy every event first.
         result.events = events
+        events = []
         for old in candidates where !old.isRemoved && touched.contains(old.source) && seen[old.key]?.won != true {
             result.removals.append(old)
             result.events.append(Event(change: .removed, key: old.key, kind: old.kind, title: old.title, source: old.source))

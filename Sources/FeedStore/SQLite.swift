@@ -153,6 +153,75 @@ final class Statement {
         return self
     }
 
+    // MARK: Binding value by value
+
+    /// Where the next value goes in the arena, between `start` and `run`.
+    private var arenaUsed = 0
+
+    /// Resets the statement for the hot inserts, which bind every parameter
+    /// one by one (`bind(_:text:)`…, then `run()`): no array of values and
+    /// no copy of a string but its bytes into the arena. `bytes` is the
+    /// length of all text and blobs to come; a value past it is bound as a
+    /// copy SQLite makes (`SQLITE_TRANSIENT`), never past the arena's end.
+    func start(bytes: Int) {
+        sqlite3_reset(stmt)
+        arenaUsed = 0
+        if bytes > arenaCapacity {
+            arena?.deallocate()
+            arenaCapacity = max(bytes, 2 * arenaCapacity, 256)
+            arena = UnsafeMutableRawPointer.allocate(byteCount: arenaCapacity, alignment: 8)
+        }
+    }
+
+    func bind(_ index: Int32, int v: Int64) throws(StoreError) {
+        try check(sqlite3_bind_int64(stmt, index, v))
+    }
+
+    func bindNull(_ index: Int32) throws(StoreError) {
+        try check(sqlite3_bind_null(stmt, index))
+    }
+
+    func bind(_ index: Int32, text: String) throws(StoreError) {
+        // Native strings lend their bytes without a copy of the string (`withUTF8` needs a `var`).
+        let rc = text.utf8.withContiguousStorageIfAvailable { bytes in
+            bindBytes(index, UnsafeRawBufferPointer(bytes), isText: true)
+        } ?? {
+            var copy = text
+            return copy.withUTF8 { bindBytes(index, UnsafeRawBufferPointer($0), isText: true) }
+        }()
+        try check(rc)
+    }
+
+    func bind(_ index: Int32, blob: [UInt8]) throws(StoreError) {
+        try check(blob.withUnsafeBytes { bindBytes(index, $0, isText: false) })
+    }
+
+    func bind(_ index: Int32, digest: Fingerprint) throws(StoreError) {
+        try check(digest.withUnsafeBytes { bindBytes(index, $0, isText: false) })
+    }
+
+    private func bindBytes(_ index: Int32, _ bytes: UnsafeRawBufferPointer, isText: Bool) -> Int32 {
+        let count = bytes.count
+        var pointer: UnsafeRawPointer = UnsafeRawPointer(Self.emptyText)
+        var destructor: sqlite3_destructor_type?  // nil: SQLITE_STATIC
+        if count > 0, let source = bytes.baseAddress {
+            if let arena, arenaUsed + count <= arenaCapacity {
+                (arena + arenaUsed).copyMemory(from: source, byteCount: count)
+                pointer = UnsafeRawPointer(arena + arenaUsed)
+                arenaUsed += count
+            } else {
+                pointer = source
+                destructor = unsafeBitCast(-1, to: sqlite3_destructor_type.self)  // SQLITE_TRANSIENT
+            }
+        }
+        return isText ? sqlite3_bind_text(stmt, index, pointer.assumingMemoryBound(to: CChar.self), Int32(count), destructor)
+            : sqlite3_bind_blob(stmt, index, pointer, Int32(count), destructor)
+    }
+
+    private func check(_ rc: Int32) throws(StoreError) {
+        if rc != SQLITE_OK { throw StoreError(call: "bind \(sql.prefix(40))", code: rc, message: db.lastMessage) }
+    }
+
     /// Copies one value into the arena at `used` (`copy` returns the count written).
     private func place(_ used: inout Int, _ copy: (UnsafeMutableRawBufferPointer) -> Int) -> UnsafeRawPointer? {
         guard let arena else { return nil }

@@ -45,6 +45,33 @@ struct StateStoreTests {
         #expect(try store.entries(keys: [e.key])[e.key] == e)
     }
 
+    /// Values bound one by one go into the statement's arena while it has
+    /// room and are copied by SQLite past it: the same rows either way,
+    /// empty text and blobs included, and no NULL for them.
+    @Test func valuesBoundOneByOneRoundTripWithAndWithoutArenaRoom() throws {
+        let db = try Database(path: Self.tempDir() + "/t.sqlite")
+        try db.execute("CREATE TABLE t(a TEXT, b BLOB, c INTEGER, d TEXT, e TEXT)")
+        let insert = try db.prepare("INSERT INTO t VALUES(?,?,?,?,?)")
+        let long = String(repeating: "ü", count: 300)
+        for room in [0, 10, 700, 10_000] {
+            insert.start(bytes: room)
+            try insert.bind(1, text: long)
+            try insert.bind(2, blob: [1, 2, 3])
+            try insert.bind(3, int: Int64(room))
+            try insert.bind(4, text: "")
+            try insert.bindNull(5)
+            try insert.run()
+        }
+        var rows = 0
+        try db.prepare("SELECT a, b, c, d, d IS NULL, e IS NULL FROM t ORDER BY c").forEach { row in
+            #expect(row.text(0) == long)
+            #expect(row.blob(1) == [1, 2, 3])
+            #expect(row.text(3) == "" && row.int(4) == 0 && row.int(5) == 1)
+            rows += 1
+        }
+        #expect(rows == 4)
+    }
+
     @Test func theFacetIndexHoldsOnlyTheDimensionsFeedsGroupBy() throws {
         let store = try StateStore(directory: Self.tempDir())
         let us = [Facet(.country, "US"), Facet(.city, "Seattle"), Facet(.tag, "llm")]
