@@ -5,6 +5,7 @@ import FeedDiff
 import FeedRender
 import FeedStore
 import Logging
+import Synchronization
 
 /// Everything one run needs to know, resolved from the config and flags.
 public struct PipelineSettings: Sendable {
@@ -265,7 +266,7 @@ public final class Pipeline {
         // likely show (see `Prefetch`).
         let bulk = changed.count + deleted.count > Self.bulkThreshold
         var newest = report.firstRun && bulk ? NewestEntries(feeds: settings.feeds) : nil
-        var prefetch: Background<[(fingerprint: Fingerprint, item: FeedItem)]>?
+        var prefetch: Prefetch?
 
         func load() throws {
             // The state's entries before this run: all of them when many files
@@ -342,7 +343,7 @@ public final class Pipeline {
             if let newest {
                 let root = settings.source, maxSize = settings.maxFileSize, baseURL = settings.site.baseURL
                 let entries = newest.entries
-                prefetch = Background { Self.prefetch(entries, root: root, maxSize: maxSize, baseURL: baseURL) }
+                prefetch = Prefetch(entries, root: root, maxSize: maxSize, baseURL: baseURL)
             }
 
             let result = stream.finish(candidates: known.values.lazy.map(KnownEntry.init))
@@ -356,7 +357,8 @@ public final class Pipeline {
         // Many rows at once (a first run, a large import): let the store load them in bulk.
         if bulk { try store.bulkLoad(load) } else { try load() }
         if let prefetch {
-            let items = prefetch.wait()
+            // Done with the indexes: this thread helps with what is left.
+            let items = prefetch.finish()
             for (fingerprint, item) in items { itemCache[item.entry.key] = (fingerprint, item) }
             logger.debug("rendered \(items.count) of the newest entries while the state built its indexes",
                          metadata: ["event": "prefetch", "rendered": "\(items.count)"])
@@ -471,23 +473,6 @@ public final class Pipeline {
                  summary: Summary.paragraph(markdown: entry.body))
     }
 
-    /// The items of `entries` read from their Markdown and JSON source files
-    /// (a listing page's items need the state to be told apart: left out),
-    /// with the fingerprint each was rendered for. No state is touched: this
-    /// runs beside the thread that holds it.
-    static func prefetch(_ entries: [NewestEntries.Entry], root: String, maxSize: Int, baseURL: String) -> [(fingerprint: Fingerprint, item: FeedItem)] {
-        // One thread: the other core builds the indexes meanwhile (sharing
-        // both cores with it measured slower).
-        var out: [(fingerprint: Fingerprint, item: FeedItem)] = []
-        for e in entries where SourceFormat(path: e.source) != .listing {
-            guard case let .bytes(bytes, _) = SourceReader.read(root: root, relative: e.source, maxSize: maxSize),
-                  let entry = SourceFile.parse(bytes: bytes, path: e.source).entries.first(where: { $0.key == e.key }),
-                  entry.fingerprint == e.fingerprint else { continue }
-            out.append((e.fingerprint, item(entry, published: e.published, updated: e.updated, html: nil, baseURL: baseURL)))
-        }
-        return out
-    }
-
     /// What the cached HTML of a payload was rendered for: it is reused only for the same.
     var htmlBase: String { settings.site.baseURL + "|" + AtomWriter.generatorVersion }
 
@@ -552,6 +537,52 @@ extension Pipeline {
 
     /// Releases the state (and its lock) before another store is opened.
     public func close() { store.close() }
+}
+
+/// The items of the newest entries read from their Markdown and JSON source
+/// files (a listing page's items need the state to be told apart: left
+/// out), each with the fingerprint it was rendered for. No state is touched:
+/// this runs beside the thread that holds it, on a thread of its own, and
+/// that thread joins in (`finish`) once it is free.
+final class Prefetch: Sendable {
+    private let entries: [NewestEntries.Entry]
+    private let root: String, maxSize: Int, baseURL: String
+    private let next = AtomicCounter()
+    private let built: ResultSlots<(fingerprint: Fingerprint, item: FeedItem)>
+    private let helper = Mutex<Background<Void>?>(nil)
+
+    /// Starts rendering on a thread of its own.
+    init(_ entries: [NewestEntries.Entry], root: String, maxSize: Int, baseURL: String) {
+        self.entries = entries
+        self.root = root
+        self.maxSize = maxSize
+        self.baseURL = baseURL
+        built = ResultSlots(count: entries.count)
+        let thread = Background { [self] in work() }
+        helper.withLock { $0 = thread }
+    }
+
+    /// Renders what is left on this thread too, then waits for the other;
+    /// the items rendered (call once).
+    func finish() -> [(fingerprint: Fingerprint, item: FeedItem)] {
+        work()
+        helper.withLock { $0 }?.wait()
+        return built.values()
+    }
+
+    /// Renders entries until none is left to take.
+    private func work() {
+        while true {
+            let i = next.increment()
+            guard i < entries.count else { return }
+            let e = entries[i]
+            guard SourceFormat(path: e.source) != .listing,
+                  case let .bytes(bytes, _) = SourceReader.read(root: root, relative: e.source, maxSize: maxSize),
+                  let entry = SourceFile.parse(bytes: bytes, path: e.source).entries.first(where: { $0.key == e.key }),
+                  entry.fingerprint == e.fingerprint else { continue }
+            built.set(i, (e.fingerprint, Pipeline.item(entry, published: e.published, updated: e.updated, html: nil, baseURL: baseURL)))
+        }
+    }
 }
 
 /// The newest entries of each configured feed's kind, as a run writes them:
