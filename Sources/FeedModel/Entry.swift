@@ -56,15 +56,28 @@ public struct Entry: Sendable, Codable, Equatable {
     /// read): a scan fingerprints a file's body where it was read, without
     /// making a `String` of it.
     public func fingerprint(bodyUTF8: UnsafeBufferPointer<UInt8>) -> Fingerprint {
-        // The fields in their fixed order; a list is its items joined by U+001F
-        // (joined only when there are two or more: most lists have none or one).
-        func list(_ items: [String]) -> String { items.count > 1 ? items.joined(separator: "\u{1F}") : items.first ?? "" }
-        return Fingerprint(of: CanonicalWriter.bytes(
-            ("kind", kind.rawValue), ("title", title),
-            ("published", published.map { String($0.seconds) } ?? ""), ("updated", updated.map { String($0.seconds) } ?? ""),
-            ("link", link ?? ""), ("authors", list(authors)), ("venue", venue ?? ""),
-            ("location", location?.description ?? ""), ("team", team ?? ""), ("tags", list(tags)),
-            last: ("body", bodyUTF8)))
+        // The fields in their fixed order; a list is its items joined by
+        // U+001F, a date its seconds in decimal (both written in place: no
+        // joined string, no string of digits).
+        var w = CanonicalWriter()
+        w.reserve("kind", kind.rawValue); w.reserve("title", title)
+        w.reserve("published", 21); w.reserve("updated", 21)
+        w.reserve("link", link ?? ""); w.reserve("authors", authors); w.reserve("venue", venue ?? "")
+        w.reserve("location", (location?.country.utf8.count ?? 0) + (location?.region?.utf8.count ?? 0) + (location?.city?.utf8.count ?? 0) + 4)
+        w.reserve("team", team ?? ""); w.reserve("tags", tags); w.reserve("body", bodyUTF8.count)
+        return Fingerprint(of: w.bytes { b in
+            b.field("kind", kind.rawValue)
+            b.field("title", title)
+            b.field("published", seconds: published?.seconds)
+            b.field("updated", seconds: updated?.seconds)
+            b.field("link", link ?? "")
+            b.field("authors", list: authors)
+            b.field("venue", venue ?? "")
+            b.field("location", location: location)
+            b.field("team", team ?? "")
+            b.field("tags", list: tags)
+            b.field("body", bodyUTF8)
+        })
     }
 }
 
@@ -122,74 +135,172 @@ public struct Location: Sendable, Codable, Equatable, CustomStringConvertible {
 /// Collapses whitespace runs and length-prefixes fields so that no two
 /// different entries share canonical bytes: for each field its name, NUL,
 /// the collapsed value's length in decimal, NUL, the collapsed value.
-enum CanonicalWriter {
+struct CanonicalWriter {
     /// Room left for the decimal length and its NUL before the value is known.
-    private static let lengthRoom = 24
+    static let lengthRoom = 24
 
-    /// The canonical bytes of ten named fields and then `last`, written into
-    /// one buffer sized up front (the fields as a tuple, not an array: no
-    /// allocation, no copies of the strings).
-    static func bytes(_ f0: (String, String), _ f1: (String, String), _ f2: (String, String), _ f3: (String, String),
-                      _ f4: (String, String), _ f5: (String, String), _ f6: (String, String), _ f7: (String, String),
-                      _ f8: (String, String), _ f9: (String, String),
-                      last: (String, UnsafeBufferPointer<UInt8>)) -> [UInt8] {
-        func room(_ f: (String, String)) -> Int { f.0.utf8.count + 1 + lengthRoom + f.1.utf8.count + 8 }
-        let capacity = last.0.utf8.count + 1 + lengthRoom + last.1.count + 8
-            + room(f0) + room(f1) + room(f2) + room(f3) + room(f4) + room(f5) + room(f6) + room(f7) + room(f8) + room(f9)
-        return [UInt8](unsafeUninitializedCapacity: capacity) { buffer, count in
+    /// Bytes the fields may take: reserved field by field before writing.
+    private var capacity = 0
+
+    mutating func reserve(_ name: StaticString, _ valueBytes: Int) {
+        capacity += name.utf8CodeUnitCount + 1 + Self.lengthRoom + valueBytes + 8
+    }
+
+    mutating func reserve(_ name: StaticString, _ value: String) { reserve(name, value.utf8.count) }
+
+    mutating func reserve(_ name: StaticString, _ list: [String]) {
+        var count = max(0, list.count - 1)
+        for item in list { count += item.utf8.count }
+        reserve(name, count)
+    }
+
+    /// The bytes `write` puts into one buffer of the reserved size.
+    func bytes(_ write: (inout Buffer) -> Void) -> [UInt8] {
+        [UInt8](unsafeUninitializedCapacity: capacity) { buffer, count in
             guard let base = buffer.baseAddress else { count = 0; return }
-            var o = 0
-            func field(_ f: (String, String)) {
-                var value = f.1
-                value.withUTF8 { append(name: f.0, value: $0, to: base, at: &o) }
+            var b = Buffer(base: base)
+            write(&b)
+            count = b.count
+        }
+    }
+
+    struct Buffer {
+        let base: UnsafeMutablePointer<UInt8>
+        private(set) var count = 0
+        /// Where the value being collapsed goes, and whether the last byte
+        /// written there was a space (so a run across pieces stays one space).
+        private var valueStart = 0
+        private var previousWasSpace = 1
+
+        init(base: UnsafeMutablePointer<UInt8>) { self.base = base }
+
+        mutating func field(_ name: StaticString, _ value: String) {
+            open(name)
+            if let fast = value.utf8.withContiguousStorageIfAvailable({ feed($0) }) {
+                _ = fast
+            } else {
+                var copy = value
+                copy.withUTF8 { feed($0) }
             }
-            field(f0); field(f1); field(f2); field(f3); field(f4); field(f5); field(f6); field(f7); field(f8); field(f9)
-            append(name: last.0, value: last.1, to: base, at: &o)
-            count = o
+            close()
+        }
+
+        mutating func field(_ name: StaticString, _ value: UnsafeBufferPointer<UInt8>) {
+            open(name)
+            feed(value)
+            close()
+        }
+
+        /// Items joined by U+001F.
+        mutating func field(_ name: StaticString, list: [String]) {
+            open(name)
+            for (i, item) in list.enumerated() {
+                if i > 0 { feedByte(0x1F) }
+                if item.utf8.withContiguousStorageIfAvailable({ feed($0) }) == nil {
+                    var copy = item
+                    copy.withUTF8 { feed($0) }
+                }
+            }
+            close()
+        }
+
+        /// The seconds in decimal, or nothing.
+        mutating func field(_ name: StaticString, seconds: Int64?) {
+            open(name)
+            if let seconds {
+                var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
+                withUnsafeMutableBytes(of: &digits) { d in
+                    var v = seconds.magnitude
+                    var k = 0
+                    repeat {
+                        d[k] = UInt8(ascii: "0") + UInt8(v % 10)
+                        v /= 10
+                        k += 1
+                    } while v > 0
+                    if seconds < 0 { feedByte(UInt8(ascii: "-")) }
+                    for i in 0..<k { feedByte(d[k - 1 - i]) }
+                }
+            }
+            close()
+        }
+
+        /// `COUNTRY[, REGION][, CITY]`, as `Location.description` spells it.
+        mutating func field(_ name: StaticString, location: Location?) {
+            open(name)
+            if let location {
+                feedText(location.country)
+                if let region = location.region { feedByte(0x2C); feedByte(0x20); feedText(region) }
+                if let city = location.city { feedByte(0x2C); feedByte(0x20); feedText(city) }
+            }
+            close()
+        }
+
+        private mutating func feedText(_ text: String) {
+            if text.utf8.withContiguousStorageIfAvailable({ feed($0) }) == nil {
+                var copy = text
+                copy.withUTF8 { feed($0) }
+            }
+        }
+
+        private mutating func open(_ name: StaticString) {
+            (base + count).initialize(from: name.utf8Start, count: name.utf8CodeUnitCount)
+            count += name.utf8CodeUnitCount
+            base[count] = 0
+            count += 1
+            // The value is collapsed into place after a gap, then moved up behind its length.
+            valueStart = count + CanonicalWriter.lengthRoom
+            previousWasSpace = 1  // leading whitespace is dropped
+            written = 0
+        }
+
+        /// Bytes of the value written so far.
+        private var written = 0
+
+        private mutating func close() {
+            if previousWasSpace == 1 && written > 0 { written -= 1 }  // and trailing
+            var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
+            let digitCount = withUnsafeMutableBytes(of: &digits) { d -> Int in
+                var v = written
+                var k = 0
+                repeat {
+                    d[k] = UInt8(ascii: "0") + UInt8(v % 10)
+                    v /= 10
+                    k += 1
+                } while v > 0
+                for i in 0..<k { base[count + i] = d[k - 1 - i] }
+                return k
+            }
+            base[count + digitCount] = 0
+            count += digitCount + 1
+            memmove(base + count, base + valueStart, written)  // the regions may overlap
+            count += written
+        }
+
+        private mutating func feedByte(_ byte: UInt8) {
+            let isSpace = (byte == 0x20) || (byte &- 0x09 <= 4) ? 1 : 0
+            base[valueStart + written] = isSpace == 1 ? 0x20 : byte
+            written &+= 1 &- (isSpace & previousWasSpace)
+            previousWasSpace = isSpace
+        }
+
+        /// Appends `utf8` to the value with each whitespace run turned into
+        /// one space: sixteen bytes at a time where nothing changes (no
+        /// whitespace but single spaces after a non-space: most of prose),
+        /// byte by byte elsewhere; both give the same bytes.
+        private mutating func feed(_ utf8: UnsafeBufferPointer<UInt8>) {
+            guard let src = utf8.baseAddress, !utf8.isEmpty else { return }
+            written = CanonicalWriter.collapse(src, utf8.count, into: base + valueStart, at: written, previousWasSpace: &previousWasSpace)
         }
     }
 
-    /// One field: its name, NUL, the collapsed value's length in decimal, NUL, the collapsed value.
-    private static func append(name: String, value utf8: UnsafeBufferPointer<UInt8>, to base: UnsafeMutablePointer<UInt8>, at o: inout Int) {
-        var name = name
-        name.withUTF8 { n in
-            if let src = n.baseAddress { (base + o).initialize(from: src, count: n.count) }
-            o += n.count
-        }
-        base[o] = 0
-        o += 1
-        // The value is collapsed into place after a gap, then moved up behind its length.
-        let valueStart = o + lengthRoom
-        let collapsed = collapse(utf8, into: base + valueStart)
-        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
-        let digitCount = withUnsafeMutableBytes(of: &digits) { d -> Int in
-            var v = collapsed
-            var k = 0
-            repeat {
-                d[k] = UInt8(ascii: "0") + UInt8(v % 10)
-                v /= 10
-                k += 1
-            } while v > 0
-            for i in 0..<k { base[o + i] = d[k - 1 - i] }
-            return k
-        }
-        base[o + digitCount] = 0
-        o += digitCount + 1
-        memmove(base + o, base + valueStart, collapsed)  // the regions may overlap
-        o += collapsed
-    }
-
-    /// Writes the value with each whitespace run between words turned into
-    /// one space and the ends dropped; returns the count written.
-    ///
-    /// Sixteen bytes at a time where nothing changes (no whitespace but
-    /// single spaces after a non-space: most of prose), byte by byte
-    /// elsewhere; both give the same bytes.
-    static func collapse(_ utf8: UnsafeBufferPointer<UInt8>, into out: UnsafeMutablePointer<UInt8>) -> Int {
-        guard let src = utf8.baseAddress else { return 0 }
-        let n = utf8.count
-        var o = 0
-        var previousWasSpace = 1  // leading whitespace is dropped
+    /// The collapse of `n` bytes at `src` written at `out + o`, continuing a
+    /// value whose last byte was a space when `previousWasSpace` is 1 (a run
+    /// across pieces stays one space); returns the new end. Trailing
+    /// whitespace is left for the caller to drop.
+    static func collapse(_ src: UnsafePointer<UInt8>, _ n: Int, into out: UnsafeMutablePointer<UInt8>, at start: Int,
+                         previousWasSpace: inout Int) -> Int {
+        var o = start
+        var previous = previousWasSpace
         var i = 0
         // Branch-free per byte: every whitespace byte is written as a space,
         // but the output only advances past the first of a run.
@@ -198,8 +309,8 @@ enum CanonicalWriter {
                 let byte = src[i]
                 let isSpace = (byte == 0x20) || (byte &- 0x09 <= 4) ? 1 : 0
                 out[o] = isSpace == 1 ? 0x20 : byte
-                o &+= 1 &- (isSpace & previousWasSpace)
-                previousWasSpace = isSpace
+                o &+= 1 &- (isSpace & previous)
+                previous = isSpace
                 i &+= 1
             }
         }
@@ -218,11 +329,20 @@ enum CanonicalWriter {
                 UnsafeMutableRawPointer(out + o).storeBytes(of: chunk, as: SIMD16<UInt8>.self)
                 o &+= 16
                 i &+= 16
-                previousWasSpace = chunk[15] == 0x20 ? 1 : 0
+                previous = chunk[15] == 0x20 ? 1 : 0
             }
         }
         scalar(n)
-        if previousWasSpace == 1 && o > 0 { o -= 1 }  // and trailing
+        previousWasSpace = previous
+        return o
+    }
+
+    /// One whole value collapsed into `out`, ends dropped; returns the count written.
+    static func collapse(_ utf8: UnsafeBufferPointer<UInt8>, into out: UnsafeMutablePointer<UInt8>) -> Int {
+        guard let src = utf8.baseAddress, !utf8.isEmpty else { return 0 }
+        var previous = 1  // leading whitespace is dropped
+        var o = collapse(src, utf8.count, into: out, at: 0, previousWasSpace: &previous)
+        if previous == 1 && o > 0 { o -= 1 }  // and trailing
         return o
     }
 }

@@ -94,22 +94,28 @@ struct EntryBuilder {
 
         init(_ fields: [String: FieldValue]) {
             for (name, value) in fields {
-                switch name {
-                case "kind": kind = value
-                case "id": id = value
-                case "title": title = value
-                case "date": date = value
-                case "published": published = value
-                case "updated": updated = value
-                case "link": link = value
-                case "url": url = value
-                case "authors": authors = value
-                case "author": author = value
-                case "venue": venue = value
-                case "team": team = value
-                case "tags": tags = value
-                case "location": location = value
-                case "body": body = value
+                // By length first: a name is compared with the one to three
+                // names of its length, not with all fifteen.
+                switch name.utf8.count {
+                case 2: if name == "id" { id = value }
+                case 3: if name == "url" { url = value }
+                case 4:
+                    switch name {
+                    case "kind": kind = value
+                    case "date": date = value
+                    case "link": link = value
+                    case "team": team = value
+                    case "tags": tags = value
+                    case "body": body = value
+                    default: break
+                    }
+                case 5:
+                    if name == "title" { title = value } else if name == "venue" { venue = value }
+                case 6: if name == "author" { author = value }
+                case 7:
+                    if name == "authors" { authors = value } else if name == "updated" { updated = value }
+                case 8: if name == "location" { location = value }
+                case 9: if name == "published" { published = value }
                 default: break
                 }
             }

@@ -55,6 +55,46 @@ import Testing
     }
 }
 
+/// The canonical bytes written piece by piece (lists, locations and dates
+/// without a joined string) are those of the definition: each field's value
+/// as one string (items joined by U+001F, `Location.description`, seconds in
+/// decimal), collapsed, length-prefixed.
+@Suite struct CanonicalDefinitionTests {
+    static func definition(_ e: Entry) -> Fingerprint {
+        func field(_ name: String, _ value: String) -> [UInt8] {
+            let collapsed = CollapseTests.reference(Array(value.utf8))
+            return Array(name.utf8) + [0] + Array(String(collapsed.count).utf8) + [0] + collapsed
+        }
+        var bytes: [UInt8] = []
+        bytes += field("kind", e.kind.rawValue) + field("title", e.title)
+        bytes += field("published", e.published.map { String($0.seconds) } ?? "") + field("updated", e.updated.map { String($0.seconds) } ?? "")
+        bytes += field("link", e.link ?? "") + field("authors", e.authors.joined(separator: "\u{1F}")) + field("venue", e.venue ?? "")
+        bytes += field("location", e.location?.description ?? "") + field("team", e.team ?? "") + field("tags", e.tags.joined(separator: "\u{1F}"))
+        bytes += field("body", e.body)
+        return Fingerprint(of: bytes)
+    }
+
+    @Test func randomEntriesMatchTheDefinition() {
+        var rng = SystemRandomNumberGenerator()
+        let pieces = ["", " ", "  ", "a", "b c", " lead", "trail ", "\t", "\n\n", "x\u{1F}y", "é", "—", "  two  spaces  ", "\u{0B}"]
+        func text() -> String { (0..<Int.random(in: 0..<4, using: &rng)).map { _ in pieces.randomElement(using: &rng)! }.joined() }
+        func list() -> [String] { (0..<Int.random(in: 0..<4, using: &rng)).map { _ in text() } }
+        for _ in 0..<3000 {
+            let location: Location? = Bool.random(using: &rng) ? nil
+                : Location(country: text(), region: Bool.random(using: &rng) ? text() : nil, city: Bool.random(using: &rng) ? text() : nil)
+            let e = Entry(key: EntryKey(rawValue: "k"), kind: Bool.random(using: &rng) ? .job : .publication, title: text(),
+                          published: Bool.random(using: &rng) ? Timestamp(seconds: Int64.random(in: -3_000_000_000...5_000_000_000, using: &rng)) : nil,
+                          updated: Bool.random(using: &rng) ? Timestamp(seconds: Int64.random(in: -99...99, using: &rng)) : nil,
+                          link: Bool.random(using: &rng) ? text() : nil, authors: list(), venue: Bool.random(using: &rng) ? text() : nil,
+                          location: location, team: Bool.random(using: &rng) ? text() : nil, tags: list(),
+                          body: text() + String(repeating: "word ", count: Int.random(in: 0..<9, using: &rng)) + text(),
+                          source: "s.md", line: 1)
+            #expect(e.fingerprint == Self.definition(e), "\(e)")
+            if e.fingerprint != Self.definition(e) { return }
+        }
+    }
+}
+
 @Suite struct CollapseTests {
     /// The byte-at-a-time definition the vector path must match.
     static func reference(_ s: [UInt8]) -> [UInt8] {

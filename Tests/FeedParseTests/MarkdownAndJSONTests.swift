@@ -29,6 +29,25 @@ struct MarkdownTests {
         #expect(e.body.hasSuffix("more detail."))
     }
 
+    /// Every field name feedd reads, the aliases (`url`, `author`,
+    /// `published`) and upper-case spellings included, in the simple
+    /// front-matter path and through Yams (a comment sends it there).
+    @Test(arguments: ["", "# through Yams\n"])
+    func everyFieldNameIsRead(comment: String) throws {
+        let text = "---\n\(comment)KIND: job\nID: j-1\nTitle: T\nPUBLISHED: 2024-05-01\nupdated: 2024-05-02\nurl: https://x.org/j\n"
+            + "author: A. Person\nvenue: V\nteam: Ops\ntags: [a]\nlocation: \"US, WA, Seattle\"\nbody: from the field\n---\n"
+        let e = try #require(SourceFile.parse(bytes: Array(text.utf8), path: "x.md").entries.first)
+        #expect(e.kind == .job && e.key.rawValue == "j-1" && e.title == "T")
+        #expect(e.published == Timestamp.fromCivil(year: 2024, month: 5, day: 1))
+        #expect(e.updated == Timestamp.fromCivil(year: 2024, month: 5, day: 2))
+        #expect(e.link == "https://x.org/j" && e.authors == ["A. Person"] && e.venue == "V" && e.team == "Ops" && e.tags == ["a"])
+        #expect(e.location == Location(country: "US", region: "WA", city: "Seattle"))
+        #expect(e.body == "from the field")
+        let other = "---\n\(comment)kind: publication\ntitle: T\ndate: 2024-05-03\nlink: https://x.org/p\nauthors: [A, B]\n---\nBody.\n"
+        let p = try #require(SourceFile.parse(bytes: Array(other.utf8), path: "y.md").entries.first)
+        #expect(p.published == Timestamp.fromCivil(year: 2024, month: 5, day: 3) && p.link == "https://x.org/p" && p.authors == ["A", "B"])
+    }
+
     @Test func byteOrderMarkAndCRLFAreAccepted() throws {
         let file = try Fixture.parse("markdown/crlf-bom.md", as: "jobs/crlf-bom.md")
         let e = try #require(file.entries.first)
