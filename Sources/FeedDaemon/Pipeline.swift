@@ -295,7 +295,8 @@ public final class Pipeline {
 
             func offer(_ record: EntryRecord) throws {
                 var old: StoredEntry?
-                if !stream.hasSeen(record.key) {
+                // (A first run's state is complete and empty: nothing to look up.)
+                if !(knownIsComplete && known.isEmpty), !stream.hasSeen(record.key) {
                     old = known[record.key]
                     if old == nil, !knownIsComplete, let found = try store.entries(keys: [record.key])[record.key] {
                         old = found
@@ -601,13 +602,24 @@ struct NewestEntries {
         var updated: Timestamp
     }
 
-    /// Per kind: at most `cap` entries, in a heap whose root is the one to
-    /// give up first (the oldest; of the same date, the greatest key).
-    private var heaps: [EntryKind: (cap: Int, heap: [Entry])] = [:]
+    /// Per kind (`slot`): at most `caps[k]` entries,
+    /// in a heap whose root is the one to give up first (the oldest; of the
+    /// same date, the greatest key). Arrays, not a dictionary: a first run
+    /// offers every entry, in date order on a tree named by date (each one
+    /// then replaces the root).
+    private var caps = [0, 0]
+    private var heaps: [[Entry]] = [[], []]
+
+    private static func slot(_ kind: EntryKind) -> Int {
+        switch kind {
+        case .publication: 0
+        case .job: 1
+        }
+    }
 
     init(feeds: [FeedSpec]) {
         for feed in feeds where feed.facet == nil {
-            heaps[feed.kind] = (max(heaps[feed.kind]?.cap ?? 0, feed.cap), [])
+            caps[Self.slot(feed.kind)] = max(caps[Self.slot(feed.kind)], feed.cap)
         }
     }
 
@@ -621,36 +633,37 @@ struct NewestEntries {
     }
 
     mutating func offer(_ e: StoredEntry) {
-        guard var (cap, heap) = heaps[e.kind], cap > 0 else { return }
+        let k = Self.slot(e.kind)
+        let cap = caps[k]
+        guard cap > 0 else { return }
         // Most entries of a large tree are older than all kept: decided before anything is copied.
-        if heap.count == cap, !Self.before(e.published, e.key, heap[0]) { return }
-        heaps[e.kind] = nil  // the heap is changed in place, not copied
-        defer { heaps[e.kind] = (cap, heap) }
+        if heaps[k].count == cap, !Self.before(e.published, e.key, heaps[k][0]) { return }
         let entry = Entry(key: e.key, source: e.source, fingerprint: e.fingerprint, published: e.published, updated: e.updated)
-        if heap.count < cap {
-            heap.append(entry)
-            var i = heap.count - 1
+        if heaps[k].count < cap {
+            heaps[k].append(entry)
+            var i = heaps[k].count - 1
             while i > 0 {
                 let parent = (i - 1) / 2
-                guard Self.before(heap[parent], heap[i]) else { break }
-                heap.swapAt(parent, i)
+                guard Self.before(heaps[k][parent], heaps[k][i]) else { break }
+                heaps[k].swapAt(parent, i)
                 i = parent
             }
             return
         }
-        heap[0] = entry
+        heaps[k][0] = entry
+        let count = heaps[k].count
         var i = 0
         while true {
             let l = 2 * i + 1, r = l + 1
             var last = i
-            if l < heap.count, Self.before(heap[last], heap[l]) { last = l }
-            if r < heap.count, Self.before(heap[last], heap[r]) { last = r }
+            if l < count, Self.before(heaps[k][last], heaps[k][l]) { last = l }
+            if r < count, Self.before(heaps[k][last], heaps[k][r]) { last = r }
             if last == i { break }
-            heap.swapAt(i, last)
+            heaps[k].swapAt(i, last)
             i = last
         }
     }
 
     /// Every entry kept, of every kind.
-    var entries: [Entry] { heaps.values.flatMap(\.heap) }
+    var entries: [Entry] { heaps.flatMap { $0 } }
 }

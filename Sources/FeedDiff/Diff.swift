@@ -95,7 +95,10 @@ public struct DiffStream: Sendable {
     /// Every key offered: the path that claimed it first, and whether that claim won
     /// (it did not lose to an untouched file that owns the key).
     private var seen: [EntryKey: (source: String, won: Bool)] = [:]
-    private var touched: Set<String> = []
+    /// Sources touched, in the order given; made a set only when first
+    /// asked (a first run never asks: it has no earlier entries to check).
+    private var touchedInOrder: [String] = []
+    private var touchedSet: Set<String>?
     private var lastSource: String?
     private var events: [Event] = []
     private var conflicts: [KeyConflict] = []
@@ -105,13 +108,21 @@ public struct DiffStream: Sendable {
     /// - Parameter capacity: about how many entries will be offered (a first run offers every entry).
     public init(capacity: Int = 0) {
         seen.reserveCapacity(capacity)
-        touched.reserveCapacity(capacity)
+        touchedInOrder.reserveCapacity(capacity)
     }
 
     /// Marks a source as parsed (its entries are offered next) or deleted:
     /// whatever of it is not offered again is removed by `finish`.
     /// Call before offering the source's entries.
-    public mutating func touch(_ source: String) { touched.insert(source) }
+    public mutating func touch(_ source: String) {
+        touchedInOrder.append(source)
+        touchedSet?.insert(source)
+    }
+
+    private mutating func touched(_ source: String) -> Bool {
+        if touchedSet == nil { touchedSet = Set(touchedInOrder) }
+        return touchedSet!.contains(source)
+    }
 
     /// Whether an entry with this key was already offered (then `offer` does not need the state's row).
     public func hasSeen(_ key: EntryKey) -> Bool { seen[key] != nil }
@@ -133,7 +144,7 @@ public struct DiffStream: Sendable {
         if let old, !old.isRemoved, old.source != entry.source {
             if old.source < entry.source {
                 // Already parsed or deleted in this run if it was going to be.
-                if !touched.contains(old.source) {
+                if !touched(old.source) {
                     seen[entry.key] = (entry.source, false)
                     conflicts.append(KeyConflict(key: entry.key, winner: old.source, loser: entry.source))
                     return .skip
@@ -169,11 +180,12 @@ public struct DiffStream: Sendable {
         // Moved, not shared: sorting a shared array would copy every event first.
         result.events = events
         events = []
-        for old in candidates where !old.isRemoved && touched.contains(old.source) && seen[old.key]?.won != true {
+        for old in candidates where !old.isRemoved && touched(old.source) && seen[old.key]?.won != true {
             result.removals.append(old)
             result.events.append(Event(change: .removed, key: old.key, kind: old.kind, title: old.title, source: old.source))
         }
-        result.conflicts = conflicts + provisional.filter { !touched.contains($0.loser) }
+        result.conflicts = conflicts
+        for c in provisional where !touched(c.loser) { result.conflicts.append(c) }
         // (source, key, change), spelled out to avoid building tuples of strings per comparison.
         result.events.sort { a, b in
             if a.source != b.source { return a.source < b.source }
