@@ -207,8 +207,9 @@ def main():
     args = ap.parse_args()
 
     if args.binary is None:
-        log("building feedd (release)")
-        subprocess.run(["swift", "build", "-c", "release", "--product", "feedd"], cwd=REPO, check=True,
+        # Built as `make install` builds what it installs: the Swift runtime linked in.
+        log("building feedd (release, --static-swift-stdlib)")
+        subprocess.run(["swift", "build", "-c", "release", "--product", "feedd", "--static-swift-stdlib"], cwd=REPO, check=True,
                        stdout=sys.stderr)
         bindir = subprocess.run(["swift", "build", "-c", "release", "--show-bin-path"], cwd=REPO, check=True,
                                 capture_output=True, text=True).stdout.strip()

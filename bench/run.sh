@@ -6,6 +6,7 @@
 #   N=100000       corpus size (entries)
 #   RUNS=5         hyperfine runs per case (after one warm-up run)
 #   FEEDD_BIN=…    use this binary instead of building feedd in release mode
+#                  (as `make install` does: swift build -c release --static-swift-stdlib)
 #   SHARED=../shared   the shared directory (gen-corpus, ref_atom.c)
 #
 # Prints a Markdown table and writes it to bench/out/results.md. Missing a
@@ -69,8 +70,9 @@ pkg-config --exists libxml-2.0 || apt_install libxml2-dev
 
 if [[ -z ${FEEDD_BIN:-} ]]; then
     command -v swift >/dev/null || die "swift not found; install the toolchain or set FEEDD_BIN"
-    log "building feedd (release)"
-    swift build -c release --product feedd
+    # Built as `make install` builds what it installs: the Swift runtime linked in.
+    log "building feedd (release, --static-swift-stdlib)"
+    swift build -c release --product feedd --static-swift-stdlib
     FEEDD_BIN="$(swift build -c release --show-bin-path)/feedd"
 fi
 [[ -x $FEEDD_BIN ]] || die "FEEDD_BIN=$FEEDD_BIN is not an executable"
