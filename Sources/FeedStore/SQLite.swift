@@ -211,7 +211,7 @@ final class Statement {
                 arenaUsed += count
             } else {
                 pointer = source
-                destructor = unsafeBitCast(-1, to: sqlite3_destructor_type.self)  // SQLITE_TRANSIENT
+                destructor = feedd_sqlite_transient()
             }
         }
         return isText ? sqlite3_bind_text(stmt, index, pointer.assumingMemoryBound(to: CChar.self), Int32(count), destructor)
