@@ -98,6 +98,85 @@ public enum Summary {
     /// Removes the common inline Markdown: links keep their text, emphasis
     /// and code marks go, list markers go.
     static func plain(_ markdown: String) -> String {
+        // ASCII without carriage returns, the usual paragraph: every byte is a Character.
+        if let fast = markdown.utf8.withContiguousStorageIfAvailable({ b -> String? in
+            b.allSatisfy { $0 < 0x80 && $0 != 0x0D } ? plainASCII(b) : nil
+        }), let fast {
+            return fast
+        }
+        return plainCharacters(markdown)
+    }
+
+    /// `plainCharacters` on the bytes of ASCII text without CR, where bytes
+    /// and Characters are one and the same.
+    static func plainASCII(_ b: UnsafeBufferPointer<UInt8>) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(b.count)
+        var i = 0
+        let n = b.count
+        func index(of byte: UInt8, from start: Int) -> Int? {
+            var k = start
+            while k < n {
+                if b[k] == byte { return k }
+                k += 1
+            }
+            return nil
+        }
+        while i < n {
+            let c = b[i]
+            switch c {
+            case UInt8(ascii: "!") where i + 1 < n && b[i + 1] == UInt8(ascii: "["):
+                i += 1
+            case UInt8(ascii: "["):
+                if let close = index(of: UInt8(ascii: "]"), from: i), close + 1 < n, b[close + 1] == UInt8(ascii: "("),
+                   let paren = index(of: UInt8(ascii: ")"), from: close) {
+                    out += plainASCII(UnsafeBufferPointer(rebasing: b[(i + 1)..<close])).utf8
+                    i = paren + 1
+                } else {
+                    out.append(c)
+                    i += 1
+                }
+            case UInt8(ascii: "*"), UInt8(ascii: "_"), UInt8(ascii: "`"):
+                i += 1
+            case UInt8(ascii: "<"):
+                if let close = index(of: UInt8(ascii: ">"), from: i), close - i < 200 {
+                    i = close + 1
+                } else {
+                    out.append(c)
+                    i += 1
+                }
+            default:
+                out.append(c)
+                i += 1
+            }
+        }
+        // Trimmed, one list or quote marker dropped (each checked once, in
+        // order), whitespace runs made single spaces.
+        func isSpace(_ c: UInt8) -> Bool { c == 0x20 || (c >= 0x09 && c <= 0x0D) }
+        var start = 0, end = out.count
+        while start < end, isSpace(out[start]) { start += 1 }
+        while end > start, isSpace(out[end - 1]) { end -= 1 }
+        for marker in [UInt8(ascii: "-"), UInt8(ascii: "+"), UInt8(ascii: ">")]
+        where end - start >= 2 && out[start] == marker && out[start + 1] == 0x20 {
+            start += 2
+        }
+        var words: [UInt8] = []
+        words.reserveCapacity(end - start)
+        var pendingSpace = false
+        for k in start..<end {
+            let c = out[k]
+            if isSpace(c) {
+                pendingSpace = !words.isEmpty
+            } else {
+                if pendingSpace { words.append(0x20); pendingSpace = false }
+                words.append(c)
+            }
+        }
+        return String(decoding: words, as: UTF8.self)
+    }
+
+    /// The definition `plain` follows, Character by Character.
+    static func plainCharacters(_ markdown: String) -> String {
         var s = Substring(markdown)
         var out = ""
         out.reserveCapacity(markdown.count)
@@ -108,7 +187,7 @@ public enum Summary {
             case "[":
                 if let close = s.firstIndex(of: "]"), s[s.index(after: close)...].first == "(",
                    let paren = s[close...].firstIndex(of: ")") {
-                    out += plain(String(s[s.index(after: s.startIndex)..<close]))
+                    out += plainCharacters(String(s[s.index(after: s.startIndex)..<close]))
                     s = s[s.index(after: paren)...]
                 } else {
                     out.append(c)

@@ -59,4 +59,22 @@ import Testing
     func singleLineMatchesTheDefinition(_ text: String) {
         #expect(XMLText.singleLine(text) == XMLText.sanitize(text).split(whereSeparator: { $0.isWhitespace }).joined(separator: " "))
     }
+
+    /// `plain` on ASCII bytes gives what the Character definition gives:
+    /// links (nested, unclosed, images), emphasis and code marks, inline
+    /// tags (near and far), markers, whitespace of every kind.
+    @Test func plainASCIIMatchesTheDefinition() {
+        var rng = SystemRandomNumberGenerator()
+        let pieces = ["[", "]", "(", ")", "!", "*", "_", "`", "<", ">", "- ", "+ ", "> ", " ", "  ", "\t", "\n", "\u{0B}",
+                      "word", "x", "[a](b)", "![i](p)", "<b>", String(repeating: "y", count: 210), "#", "\\"]
+        for _ in 0..<5000 {
+            let text = (0..<Int.random(in: 0..<12, using: &rng)).map { _ in pieces.randomElement(using: &rng)! }.joined()
+            let ascii = text.utf8.withContiguousStorageIfAvailable { Summary.plainASCII($0) }
+            #expect(ascii == Summary.plainCharacters(text), "\(text.debugDescription)")
+            #expect(Summary.plain(text) == Summary.plainCharacters(text))
+            if ascii != Summary.plainCharacters(text) { return }
+        }
+        // Not ASCII, or with a carriage return: the Character path.
+        #expect(Summary.plain("Zoë *x*\r\n[a](b)") == Summary.plainCharacters("Zoë *x*\r\n[a](b)"))
+    }
 }
