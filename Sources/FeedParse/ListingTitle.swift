@@ -156,7 +156,9 @@ public enum ListingTitle {
             switch word {
             case "hiring", "seeking", "hire": start = i + 1
             case "for" where i > 0 && words[i - 1].lowercased() == "looking": start = i + 1
-            case "as", "needs", "need" where i + 1 < words.count && ["a", "an"].contains(words[i + 1].lowercased()): start = i + 1
+            case "as", "needs": start = i + 1
+            // "need" only before an article: "we need to …" is not a role.
+            case "need" where i + 1 < words.count && ["a", "an"].contains(words[i + 1].lowercased()): start = i + 1
             default: continue
             }
             if start < words.count, articles.contains(words[start].lowercased()) { start += 1 }

@@ -206,6 +206,9 @@ struct ListingJobTitleTests {
          "Applied Scientist — Bergen"),
         ("Come and sail with us. The work is outdoors, the hours are tidal, and the coffee is strong.",
          "Come and sail with us — Bergen"),
+        // "as" and "needs" lead to a role with or without an article; "need" only with one.
+        ("Alumni of the lab work as Research Engineers on buoys.", "Research Engineer — Bergen"),
+        ("We need Sonar Engineers soon, and we need to hurry.", "We need Sonar Engineers soon, and we need to hurry — Bergen"),
     ])
     func namesTheRole(description: String, title: String) {
         let location = Location(country: "NO", region: "VL", city: "Bergen")
