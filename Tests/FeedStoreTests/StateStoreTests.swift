@@ -1,13 +1,16 @@
 import Foundation
+import Synchronization
 import Testing
 import FeedModel
 @testable import FeedStore
 
 /// The state on real temp directories: crash-safe rows, one entry at a time, locking.
 struct StateStoreTests {
+    /// A new directory, removed when the test process exits.
     static func tempDir() -> String {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("feedd-store-\(UUID().uuidString)").path
         try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        TempDirectories.removeAtExit(dir)
         return dir
     }
 
@@ -251,5 +254,21 @@ struct AtomicFileTests {
         try AtomicFile.write(Array("x".utf8), to: dir + "/f.atom")
         let attrs = try FileManager.default.attributesOfItem(atPath: dir + "/f.atom")
         #expect((attrs[.posixPermissions] as? Int) == 0o644)
+    }
+}
+
+/// Directories the tests made, removed when the process exits (the tests
+/// used to leave one per test in /tmp).
+enum TempDirectories {
+    private static let made = Mutex<[String]>([])
+    private static let hook: Void = { atexit { TempDirectories.removeAll() } }()
+
+    static func removeAtExit(_ dir: String) {
+        _ = hook
+        made.withLock { $0.append(dir) }
+    }
+
+    private static func removeAll() {
+        for dir in made.withLock({ $0 }) { try? FileManager.default.removeItem(atPath: dir) }
     }
 }
