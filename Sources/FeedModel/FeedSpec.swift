@@ -156,7 +156,9 @@ public struct Facet: Sendable, Hashable, Comparable, CustomStringConvertible {
 
     /// Every facet of an entry.
     public static func of(_ e: Entry) -> [Facet] {
-        var out: [Facet] = e.tags.map { Facet(.tag, $0) }
+        var out: [Facet] = []
+        out.reserveCapacity(e.tags.count + 4)  // tags, team, country, region, city: one allocation
+        for tag in e.tags { out.append(Facet(.tag, tag)) }
         if let team = e.team { out.append(Facet(.team, team)) }
         if let loc = e.location {
             out.append(Facet(.country, loc.country))
