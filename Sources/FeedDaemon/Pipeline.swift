@@ -320,24 +320,29 @@ public final class Pipeline {
 
             try parseInOrder(changed) { outcome in
                 report.filesParsed += 1
-                switch outcome.result {
+                switch outcome.kind {
                 case .gone:
                     // Vanished between the walk and the read: a deletion.
                     stream.touch(outcome.path)
-                case let .parsed(file, stamp):
-                    newProblems += file.rejections
-                    try store.put(file: FileRecord(path: outcome.path, stamp: stamp, problems: file.rejections))
-                    if file.isUnusable { return }  // keep what was last published from it
-                    stream.touch(outcome.path)
-                    for i in file.records.indices { try offer(file.records[i]) }
-                    if !file.listingItems.isEmpty {
-                        // `resolve` keeps the items' order, so each entry pairs with its sketch.
-                        let resolved = ListingIdentity.resolve(items: file.listingItems, previous: previousListing(outcome.path))
-                        for (entry, item) in zip(resolved, file.listingItems) { try offer(EntryRecord(entry, sketch: item.sketch.bytes)) }
+                case .parsed:
+                    // Read in place (`outcome.file.…`), not bound to a copy.
+                    if !outcome.file.rejections.isEmpty { newProblems += outcome.file.rejections }
+                    if let stamp = outcome.stamp {
+                        try store.put(file: FileRecord(path: outcome.path, stamp: stamp, problems: outcome.file.rejections))
                     }
-                case let .rejected(rejection, stamp):
+                    if outcome.file.isUnusable { return }  // keep what was last published from it
+                    stream.touch(outcome.path)
+                    for i in outcome.file.records.indices { try offer(outcome.file.records[i]) }
+                    if !outcome.file.listingItems.isEmpty {
+                        // `resolve` keeps the items' order, so each entry pairs with its sketch.
+                        let items = outcome.file.listingItems
+                        let resolved = ListingIdentity.resolve(items: items, previous: previousListing(outcome.path))
+                        for (entry, item) in zip(resolved, items) { try offer(EntryRecord(entry, sketch: item.sketch.bytes)) }
+                    }
+                case .rejected:
+                    guard let rejection = outcome.rejection else { return }
                     newProblems.append(rejection)
-                    if let stamp { try store.put(file: FileRecord(path: outcome.path, stamp: stamp, problems: [rejection])) }
+                    if let stamp = outcome.stamp { try store.put(file: FileRecord(path: outcome.path, stamp: stamp, problems: [rejection])) }
                 }
             }
             phases.lap("parse+store")
@@ -381,15 +386,19 @@ public final class Pipeline {
 
     // MARK: - Parsing
 
-    enum ParseResult: Sendable {
-        case parsed(ScannedFile, FileStamp)
-        case gone
-        case rejected(Rejection, FileStamp?)
-    }
-
+    /// One file's outcome. Fields, not an enum's payloads: the consumer
+    /// reads them in place, where binding payloads copied (retained and
+    /// later released) every array of every file.
     struct ParsedOutcome: Sendable {
+        enum Kind: Sendable { case parsed, gone, rejected }
         var path: String
-        var result: ParseResult
+        var kind: Kind
+        /// `parsed`: what the file holds.
+        var file = ScannedFile()
+        /// `parsed`: always; `rejected`: when the file could be stamped.
+        var stamp: FileStamp?
+        /// `rejected`: why.
+        var rejection: Rejection?
     }
 
     /// Reads and parses `paths` on every core and hands each outcome to
@@ -405,18 +414,19 @@ public final class Pipeline {
         defer { if rootFD >= 0 { Glibc.close(rootFD) } }
         try OrderedWork.run(count: paths.count, threads: ProcessInfo.processInfo.activeProcessorCount, work: { i in
             let path = paths[i]
-            let outcome: ParseResult
+            let outcome: ParsedOutcome
             let read = rootFD >= 0 ? SourceReader.read(rootFD: rootFD, relative: path, maxSize: maxSize)
                 : SourceReader.read(root: root, relative: path, maxSize: maxSize)
             switch read {
-            case .gone: outcome = .gone
-            case let .rejected(r): outcome = .rejected(r, SourceScanner.stamp(root: root, relative: path))
-            case let .unsettled(r): outcome = .rejected(r, nil)  // no stamp: read again next time
+            case .gone: outcome = ParsedOutcome(path: path, kind: .gone)
+            case let .rejected(r):
+                outcome = ParsedOutcome(path: path, kind: .rejected, stamp: SourceScanner.stamp(root: root, relative: path), rejection: r)
+            case let .unsettled(r): outcome = ParsedOutcome(path: path, kind: .rejected, rejection: r)  // no stamp: read again next time
             case let .bytes(bytes, stamp):
-                outcome = .parsed(SourceFile.scan(bytes: bytes, path: path), stamp)
+                outcome = ParsedOutcome(path: path, kind: .parsed, file: SourceFile.scan(bytes: bytes, path: path), stamp: stamp)
             }
             progress.tick()
-            return ParsedOutcome(path: path, result: outcome)
+            return outcome
         }, consume: consume)
     }
 

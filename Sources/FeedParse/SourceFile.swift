@@ -95,7 +95,8 @@ public struct ScannedFile: Sendable {
         rejections = file.rejections
     }
 
-    init() {}
+    /// Nothing: what a file that was not parsed holds.
+    public init() {}
 }
 
 extension SourceFile {
