@@ -208,18 +208,10 @@ struct CanonicalWriter {
         mutating func field(_ name: StaticString, seconds: Int64?) {
             open(name)
             if let seconds {
-                var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
-                withUnsafeMutableBytes(of: &digits) { d in
-                    var v = seconds.magnitude
-                    var k = 0
-                    repeat {
-                        d[k] = UInt8(ascii: "0") + UInt8(v % 10)
-                        v /= 10
-                        k += 1
-                    } while v > 0
-                    if seconds < 0 { feedByte(UInt8(ascii: "-")) }
-                    for i in 0..<k { feedByte(d[k - 1 - i]) }
-                }
+                if seconds < 0 { feedByte(UInt8(ascii: "-")) }
+                // Digits are not whitespace: written as they are.
+                written += Self.decimal(seconds.magnitude, into: base + valueStart + written)
+                previousWasSpace = 0
             }
             close()
         }
@@ -258,22 +250,27 @@ struct CanonicalWriter {
 
         private mutating func close() {
             if previousWasSpace == 1 && written > 0 { written -= 1 }  // and trailing
+            let digitCount = Self.decimal(UInt64(written), into: base + count)
+            base[count + digitCount] = 0
+            count += digitCount + 1
+            memmove(base + count, base + valueStart, written)  // the regions may overlap
+            count += written
+        }
+
+        /// `v` in decimal at `out`, most significant digit first; the count written (at most 20).
+        private static func decimal(_ v: UInt64, into out: UnsafeMutablePointer<UInt8>) -> Int {
             var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
-            let digitCount = withUnsafeMutableBytes(of: &digits) { d -> Int in
-                var v = written
+            return withUnsafeMutableBytes(of: &digits) { d -> Int in
+                var v = v
                 var k = 0
                 repeat {
                     d[k] = UInt8(ascii: "0") + UInt8(v % 10)
                     v /= 10
                     k += 1
                 } while v > 0
-                for i in 0..<k { base[count + i] = d[k - 1 - i] }
+                for i in 0..<k { out[i] = d[k - 1 - i] }
                 return k
             }
-            base[count + digitCount] = 0
-            count += digitCount + 1
-            memmove(base + count, base + valueStart, written)  // the regions may overlap
-            count += written
         }
 
         private mutating func feedByte(_ byte: UInt8) {
