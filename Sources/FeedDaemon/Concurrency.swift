@@ -224,8 +224,8 @@ func sortedOnTwoCores(_ paths: [String], threshold: Int = 20_000) -> [String] {
 /// String's order is its bytes' order: sorted by their first 24 bytes packed
 /// into three big-endian words (zeros past a shorter path's end, as no path
 /// holds a NUL), the whole strings compared only when those are equal. On
-/// 100,000 paths named by date, about a third of the time of comparing
-/// strings on two cores.
+/// 100,000 paths named by date, on one core, the phase that sorts them took
+/// 32 ms instead of 43 with strings compared on two.
 func sortedASCII(_ paths: [String]) -> [String]? {
     var keys: [(UInt64, UInt64, UInt64, Int32)] = []
     keys.reserveCapacity(paths.count)
