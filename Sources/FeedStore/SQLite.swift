@@ -88,7 +88,8 @@ final class Statement {
 
     /// The bytes of the bound text and blob values, owned here so SQLite
     /// reads them in place (`SQLITE_STATIC`) instead of copying each one:
-    /// valid until the next `bind`, which clears the bindings first.
+    /// valid until the next `start` (every `bind` of an array starts one),
+    /// after which every parameter is bound again or cleared.
     private var arena: UnsafeMutableRawPointer?
     private var arenaCapacity = 0
 
@@ -111,9 +112,6 @@ final class Statement {
 
     @discardableResult
     func bind(_ values: [SQLValue]) throws(StoreError) -> Statement {
-        sqlite3_reset(stmt)
-        // Bindings left from the last use are cleared unless every parameter is bound again.
-        if values.count < parameterCount { sqlite3_clear_bindings(stmt) }
         // Room for every value first: the arena must not move once a value points into it.
         var needed = 0
         for value in values {
@@ -124,31 +122,18 @@ final class Statement {
             case .null, .int: break
             }
         }
-        if needed > arenaCapacity {
-            arena?.deallocate()
-            arenaCapacity = max(needed, 2 * arenaCapacity, 256)
-            arena = UnsafeMutableRawPointer.allocate(byteCount: arenaCapacity, alignment: 8)
-        }
-        var used = 0
+        start(bytes: needed)
+        // Bindings left from the last use are cleared unless every parameter is bound again.
+        if values.count < parameterCount { sqlite3_clear_bindings(stmt) }
         for (i, value) in values.enumerated() {
             let index = Int32(i + 1)
-            let rc: Int32
             switch value {
-            case .null: rc = sqlite3_bind_null(stmt, index)
-            case let .int(v): rc = sqlite3_bind_int64(stmt, index, v)
-            case var .text(v):
-                // "" is text, not NULL: it gets a pointer too.
-                let start = place(&used) { base in v.withUTF8 { base.copyMemory(from: UnsafeRawBufferPointer($0)); return $0.count } }
-                rc = sqlite3_bind_text(stmt, index, start?.assumingMemoryBound(to: CChar.self) ?? Self.emptyText,
-                                       Int32(v.utf8.count), nil)
-            case let .blob(v):
-                let start = place(&used) { base in v.withUnsafeBytes { base.copyMemory(from: $0); return $0.count } }
-                rc = sqlite3_bind_blob(stmt, index, start ?? UnsafeRawPointer(Self.emptyText), Int32(v.count), nil)
-            case let .digest(f):
-                let start = place(&used) { base in f.withUnsafeBytes { base.copyMemory(from: $0); return $0.count } }
-                rc = sqlite3_bind_blob(stmt, index, start, 32, nil)
+            case .null: try bindNull(index)
+            case let .int(v): try bind(index, int: v)
+            case let .text(v): try bind(index, text: v)  // "" is text, not NULL: it gets a pointer too
+            case let .blob(v): try bind(index, blob: v)
+            case let .digest(f): try bind(index, digest: f)
             }
-            if rc != SQLITE_OK { throw StoreError(call: "bind \(sql.prefix(40))", code: rc, message: db.lastMessage) }
         }
         return self
     }
@@ -158,9 +143,9 @@ final class Statement {
     /// Where the next value goes in the arena, between `start` and `run`.
     private var arenaUsed = 0
 
-    /// Resets the statement for the hot inserts, which bind every parameter
-    /// one by one (`bind(_:text:)`…, then `run()`): no array of values and
-    /// no copy of a string but its bytes into the arena. `bytes` is the
+    /// Resets the statement for binding value by value (`bind(_:text:)`…,
+    /// then `run()`; the hot inserts bind every parameter this way, without
+    /// an array of values): no copy of a string but its bytes into the arena. `bytes` is the
     /// length of all text and blobs to come; a value past it is bound as a
     /// copy SQLite makes (`SQLITE_TRANSIENT`), never past the arena's end.
     func start(bytes: Int) {
@@ -220,14 +205,6 @@ final class Statement {
 
     private func check(_ rc: Int32) throws(StoreError) {
         if rc != SQLITE_OK { throw StoreError(call: "bind \(sql.prefix(40))", code: rc, message: db.lastMessage) }
-    }
-
-    /// Copies one value into the arena at `used` (`copy` returns the count written).
-    private func place(_ used: inout Int, _ copy: (UnsafeMutableRawBufferPointer) -> Int) -> UnsafeRawPointer? {
-        guard let arena else { return nil }
-        let start = arena + used
-        used += copy(UnsafeMutableRawBufferPointer(start: start, count: arenaCapacity - used))
-        return UnsafeRawPointer(start)
     }
 
     /// Runs a statement that returns no rows.
