@@ -53,18 +53,12 @@ public struct EntryKey: RawRepresentable, Hashable, Comparable, Sendable, Codabl
         var lastDash = true
         for c in b {
             guard c < 0x80 else { return nil }
-            switch c {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                 UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"), UInt8(ascii: "/"), UInt8(ascii: ":"), UInt8(ascii: "@"),
-                 UInt8(ascii: "!"), UInt8(ascii: "$"), UInt8(ascii: "'"), UInt8(ascii: "("), UInt8(ascii: ")"), UInt8(ascii: "*"),
-                 UInt8(ascii: "+"), UInt8(ascii: ","), UInt8(ascii: ";"), UInt8(ascii: "="):
+            if isKept(c) {
                 out.append(c)
                 lastDash = false
-            default:
-                if !lastDash {
-                    out.append(UInt8(ascii: "-"))
-                    lastDash = true
-                }
+            } else if !lastDash {
+                out.append(UInt8(ascii: "-"))
+                lastDash = true
             }
         }
         while let last = out.last, last == UInt8(ascii: "-") || last == UInt8(ascii: "/") || last == UInt8(ascii: ".") { out.removeLast() }
@@ -78,19 +72,28 @@ public struct EntryKey: RawRepresentable, Hashable, Comparable, Sendable, Codabl
               last != UInt8(ascii: "-"), last != UInt8(ascii: "/"), last != UInt8(ascii: ".") else { return false }
         var previousDash = false
         for c in b {
-            switch c {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                 UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"), UInt8(ascii: "/"), UInt8(ascii: ":"), UInt8(ascii: "@"),
-                 UInt8(ascii: "!"), UInt8(ascii: "$"), UInt8(ascii: "'"), UInt8(ascii: "("), UInt8(ascii: ")"), UInt8(ascii: "*"),
-                 UInt8(ascii: "+"), UInt8(ascii: ","), UInt8(ascii: ";"), UInt8(ascii: "="):
+            if isKept(c) {
                 previousDash = false
-            case UInt8(ascii: "-") where !previousDash:
+            } else if c == UInt8(ascii: "-") && !previousDash {
                 previousDash = true
-            default:
+            } else {
                 return false
             }
         }
         return true
+    }
+
+    /// The ASCII bytes a key keeps as they are (every other one becomes a dash).
+    private static func isKept(_ c: UInt8) -> Bool {
+        switch c {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                 UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"), UInt8(ascii: "/"), UInt8(ascii: ":"), UInt8(ascii: "@"),
+                 UInt8(ascii: "!"), UInt8(ascii: "$"), UInt8(ascii: "'"), UInt8(ascii: "("), UInt8(ascii: ")"), UInt8(ascii: "*"),
+                 UInt8(ascii: "+"), UInt8(ascii: ","), UInt8(ascii: ";"), UInt8(ascii: "="):
+            true
+        default:
+            false
+        }
     }
 
     public var description: String { rawValue }
