@@ -176,12 +176,7 @@ struct CanonicalWriter {
 
         mutating func field(_ name: StaticString, _ value: String) {
             open(name)
-            if let fast = value.utf8.withContiguousStorageIfAvailable({ feed($0) }) {
-                _ = fast
-            } else {
-                var copy = value
-                copy.withUTF8 { feed($0) }
-            }
+            feedText(value)
             close()
         }
 
@@ -196,10 +191,7 @@ struct CanonicalWriter {
             open(name)
             for (i, item) in list.enumerated() {
                 if i > 0 { feedByte(0x1F) }
-                if item.utf8.withContiguousStorageIfAvailable({ feed($0) }) == nil {
-                    var copy = item
-                    copy.withUTF8 { feed($0) }
-                }
+                feedText(item)
             }
             close()
         }
@@ -227,6 +219,7 @@ struct CanonicalWriter {
             close()
         }
 
+        /// A string's bytes, lent in place when it is native (`withUTF8` needs a copy to mutate).
         private mutating func feedText(_ text: String) {
             if text.utf8.withContiguousStorageIfAvailable({ feed($0) }) == nil {
                 var copy = text
