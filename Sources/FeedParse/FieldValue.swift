@@ -130,12 +130,17 @@ struct EntryBuilder {
             }
             return kind
         }
-        // Nearest enclosing publications/ or jobs/ directory decides.
+        if let kind = Self.kind(fromDirectoriesOf: source) { return kind }
+        throw Rejection(source: source, line: line,
+                        message: "cannot tell a publication from a job: add `kind: publication` or `kind: job`, or move the file under publications/ or jobs/")
+    }
+
+    /// The kind the nearest enclosing publications/ or jobs/ directory gives.
+    static func kind(fromDirectoriesOf source: String) -> EntryKind? {
         for component in source.split(separator: "/").dropLast().reversed() {
             if let kind = EntryKind(directory: String(component)) { return kind }
         }
-        throw Rejection(source: source, line: line,
-                        message: "cannot tell a publication from a job: add `kind: publication` or `kind: job`, or move the file under publications/ or jobs/")
+        return nil
     }
 
     private func reject(_ value: FieldValue, _ message: String) -> Rejection {
@@ -209,9 +214,7 @@ struct EntryBuilder {
     /// Characters XML 1.0 forbids, written as escapes (`"\e"`, `"\u0000"`) that
     /// `SourceText` never saw as bytes: refused the same way, naming the field.
     private func checkCharacters(_ s: String, _ value: FieldValue, _ name: String) throws(Rejection) {
-        // Nothing below U+0020 but tab, LF, CR, and no EF byte (which every U+FFFE and U+FFFF starts with): nothing to refuse.
-        let suspect = { (c: UInt8) in c < 0x20 ? c != 0x09 && c != 0x0A && c != 0x0D : c == 0xEF }
-        if !(s.utf8.withContiguousStorageIfAvailable { $0.contains(where: suspect) } ?? s.utf8.contains(where: suspect)) { return }
+        if !(s.utf8.withContiguousStorageIfAvailable { $0.contains(where: Self.isSuspect) } ?? s.utf8.contains(where: Self.isSuspect)) { return }
         for scalar in s.unicodeScalars {
             let v = scalar.value
             guard (v < 0x20 && v != 0x09 && v != 0x0A && v != 0x0D) || v == 0xFFFE || v == 0xFFFF else { continue }
@@ -219,6 +222,11 @@ struct EntryBuilder {
             throw reject(value, "\(name) holds \(what) (written as an escape), which XML does not allow; remove it")
         }
     }
+
+    /// A byte `checkCharacters` must look at: below U+0020 but tab, LF and
+    /// CR, or EF (which every U+FFFE and U+FFFF starts with). Text without
+    /// one has nothing to refuse.
+    static func isSuspect(_ c: UInt8) -> Bool { c < 0x20 ? c != 0x09 && c != 0x0A && c != 0x0D : c == 0xEF }
 
     private func location(_ value: FieldValue) throws(Rejection) -> Location? {
         switch value {

@@ -58,12 +58,6 @@ public enum MarkdownEntry {
             throw Rejection(source: source, line: 1, message: "unterminated front matter: the `---` on line 1 has no closing `---` line")
         }
         let yaml = UnsafeBufferPointer(rebasing: utf8[offsets.yaml])
-        let fields: [String: FieldValue]
-        if let simple = SimpleFrontMatter.fields(yaml, firstLine: 2) {
-            fields = simple
-        } else {
-            fields = try FrontMatter.fields(Substring(String(decoding: yaml, as: UTF8.self)), firstLine: 2, source: source)
-        }
         let bodyBytes = UnsafeBufferPointer(rebasing: utf8[offsets.body])
         let body: Body
         if let trimmed = asciiTrimmedRange(bodyBytes) {
@@ -76,8 +70,20 @@ public enum MarkdownEntry {
         case let .bytes(range): hasBody = !range.isEmpty
         case let .text(text): hasBody = !text.isEmpty
         }
-        let builder = EntryBuilder(source: source, line: 1, defaultKey: .pathWithoutExtension(source))
-        let entry = try builder.build(fields, hasBody: hasBody)
+        let entry: Entry
+        if let simple = SimpleEntry.entry(yaml, source: source, hasBody: hasBody) {
+            entry = simple
+        } else {
+            // The general path: any YAML, and every rejection with its reason.
+            let fields: [String: FieldValue]
+            if let simple = SimpleFrontMatter.fields(yaml, firstLine: 2) {
+                fields = simple
+            } else {
+                fields = try FrontMatter.fields(Substring(String(decoding: yaml, as: UTF8.self)), firstLine: 2, source: source)
+            }
+            let builder = EntryBuilder(source: source, line: 1, defaultKey: .pathWithoutExtension(source))
+            entry = try builder.build(fields, hasBody: hasBody)
+        }
         // Without a body of its own, the entry's body is its `body` field (or nothing).
         return (entry, hasBody ? body : .text(entry.body))
     }

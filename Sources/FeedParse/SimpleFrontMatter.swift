@@ -12,18 +12,95 @@
 enum SimpleFrontMatter {
     /// - Parameter firstLine: the file line of the YAML's first line.
     static func fields(_ yaml: UnsafeBufferPointer<UInt8>, firstLine: Int) -> [String: FieldValue]? {
-        guard isPlainText(yaml) else { return nil }
+        var out = [String: FieldValue](minimumCapacity: 12)
         var reader = Reader(bytes: yaml, lineOffset: firstLine - 1)
-        return reader.mapping()
+        let read = reader.read { key, value, items in
+            // Lower-cased ASCII, straight into the key (short keys live inside the String: no allocation).
+            let name = String(unsafeUninitializedCapacity: key.count) { out in
+                for k in 0..<key.count { out[k] = key[k] >= 0x41 && key[k] <= 0x5A ? key[k] + 0x20 : key[k] }
+                return key.count
+            }
+            // A repeated key is for Yams to report.
+            return out.updateValue(value.fieldValue(in: yaml, items: items), forKey: name) == nil
+        }
+        return read ? out : nil
+    }
+
+    /// A scalar as it lies in the YAML's bytes.
+    struct Scalar {
+        /// Its text's bytes (inside the quotes of a quoted scalar).
+        var start: Int
+        var end: Int
+        /// The file line.
+        var line: Int
+        /// A plain `~`, `null`, `Null` or `NULL`.
+        var isNull = false
+        /// Single-quoted with `''` inside: the text is the bytes with each `''` made one `'`.
+        var doubledQuotes = false
+
+        /// Its text.
+        func text(in bytes: UnsafeBufferPointer<UInt8>) -> String {
+            let raw = UnsafeBufferPointer(rebasing: bytes[start..<end])
+            guard doubledQuotes else { return String(decoding: raw, as: UTF8.self) }
+            var out: [UInt8] = []
+            out.reserveCapacity(raw.count)
+            var i = 0
+            while i < raw.count {
+                out.append(raw[i])
+                i += raw[i] == UInt8(ascii: "'") ? 2 : 1
+            }
+            return String(decoding: out, as: UTF8.self)
+        }
+
+        /// Its bytes, when they are its text (no `''` to undo).
+        func bytes(in bytes: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8>? {
+            doubledQuotes ? nil : UnsafeBufferPointer(rebasing: bytes[start..<end])
+        }
+    }
+
+    /// A field's value, its list items kept by the reader (`Reader.items`).
+    enum Value {
+        case scalar(Scalar)
+        case list(Range<Int>, line: Int)
+        /// A key with nothing after it (no block list either).
+        case null(line: Int)
+
+        func fieldValue(in bytes: UnsafeBufferPointer<UInt8>, items: UnsafeBufferPointer<Scalar>) -> FieldValue {
+            switch self {
+            case let .scalar(s): s.fieldValue(in: bytes)
+            case let .list(range, line): .list(range.map { items[$0].fieldValue(in: bytes) }, line: line)
+            case let .null(line): .null(line: line)
+            }
+        }
     }
 
     /// Bytes that YAML treats specially wherever they are: tabs, carriage
     /// returns, DEL, C1 controls (NEL among them), a byte-order mark, the
     /// Unicode line and paragraph separators.
-    private static func isPlainText(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
+    static func isPlainText(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
         var i = 0
         let n = b.count
-        while i < n {
+        guard let base = b.baseAddress else { return true }
+        // Sixteen bytes at a time where all are ASCII but tab, CR and DEL (nearly all front matter).
+        let tab = SIMD16<UInt8>(repeating: 0x09), cr = SIMD16<UInt8>(repeating: 0x0D), del = SIMD16<UInt8>(repeating: 0x7F)
+        let high = SIMD16<UInt8>(repeating: 0x80)
+        while i + 16 <= n {
+            let chunk = UnsafeRawPointer(base + i).loadUnaligned(as: SIMD16<UInt8>.self)
+            if !any((chunk .== tab) .| (chunk .== cr) .| (chunk .== del) .| (chunk .>= high)) {
+                i += 16
+                continue
+            }
+            if !plainBytes(b, from: i, to: i + 16) { return false }
+            i += 16
+        }
+        return plainBytes(b, from: i, to: n)
+    }
+
+    /// `isPlainText` byte by byte over `from..<to` (a sequence's later bytes may lie past `to`).
+    private static func plainBytes(_ b: UnsafeBufferPointer<UInt8>, from: Int, to: Int) -> Bool {
+        let n = b.count
+        var i = from
+        while i < to {
             let c = b[i]
             if c < 0x80 {
                 if c == 0x09 || c == 0x0D || c == 0x7F { return false }
@@ -38,12 +115,15 @@ enum SimpleFrontMatter {
         return true
     }
 
-    private struct Reader {
+    /// Reads the fields in order, each handed to a visitor as it is read.
+    struct Reader {
         let bytes: UnsafeBufferPointer<UInt8>
         /// Added to the 1-based YAML line to give the file line.
         let lineOffset: Int
-        var position = 0
-        var line = 1
+        private var position = 0
+        private var line = 1
+        /// Every list item read so far (`Value.list` ranges point here).
+        private(set) var items: [Scalar] = []
 
         init(bytes: UnsafeBufferPointer<UInt8>, lineOffset: Int) {
             self.bytes = bytes
@@ -72,8 +152,13 @@ enum SimpleFrontMatter {
             line += 1
         }
 
-        mutating func mapping() -> [String: FieldValue]? {
-            var out = [String: FieldValue](minimumCapacity: 12)
+        /// Hands `visit` each field: its key's bytes (as written), its value
+        /// and the items read so far. False when the front matter is not
+        /// all plain text, any line is not one this reader fully
+        /// understands, it has no field, or `visit` returns false.
+        mutating func read(_ visit: (UnsafeBufferPointer<UInt8>, Value, UnsafeBufferPointer<Scalar>) -> Bool) -> Bool {
+            guard SimpleFrontMatter.isPlainText(bytes) else { return false }
+            var count = 0
             while position < bytes.count {
                 let end = lineEnd(from: position)
                 if isBlank(position, end) {
@@ -82,47 +167,40 @@ enum SimpleFrontMatter {
                 }
                 // key: [A-Za-z_][A-Za-z0-9_-]* then ':' at column 0
                 var i = position
-                guard isKeyStart(bytes[i]) else { return nil }
+                guard isKeyStart(bytes[i]) else { return false }
                 i += 1
                 while i < end, isKeyByte(bytes[i]) { i += 1 }
-                guard i < end, bytes[i] == UInt8(ascii: ":") else { return nil }
-                // Lower-cased ASCII, straight into the key (short keys live inside the String: no allocation).
-                let start = position
-                let key = String(unsafeUninitializedCapacity: i - start) { out in
-                    for k in 0..<(i - start) {
-                        let c = bytes[start + k]
-                        out[k] = c >= 0x41 && c <= 0x5A ? c + 0x20 : c
-                    }
-                    return i - start
-                }
+                guard i < end, bytes[i] == UInt8(ascii: ":") else { return false }
+                let key = UnsafeBufferPointer(rebasing: bytes[position..<i])
                 i += 1
-                guard i == end || bytes[i] == 0x20 else { return nil }
+                guard i == end || bytes[i] == 0x20 else { return false }
                 while i < end, bytes[i] == 0x20 { i += 1 }
-                let value: FieldValue
+                let value: Value
                 if i == end {
                     let keyLine = fileLine
                     nextLine(after: end)
-                    guard let items = blockList() else { return nil }
-                    value = items.isEmpty ? .null(line: keyLine) : .list(items, line: items[0].line)
+                    let first = items.count
+                    guard blockList() else { return false }
+                    value = items.count == first ? .null(line: keyLine) : .list(first..<items.count, line: items[first].line)
                 } else if bytes[i] == UInt8(ascii: "[") {
-                    guard let list = flowList(from: i, end: end) else { return nil }
+                    guard let list = flowList(from: i, end: end) else { return false }
                     value = list
                     nextLine(after: end)
                 } else {
-                    guard let scalar = blockScalar(from: i, end: end) else { return nil }
-                    value = scalar
+                    guard let scalar = blockScalar(from: i, end: end) else { return false }
+                    value = .scalar(scalar)
                     nextLine(after: end)
                 }
-                // A repeated key is for Yams to report.
-                guard out.updateValue(value, forKey: key) == nil else { return nil }
+                count += 1
+                let kept = items.withUnsafeBufferPointer { visit(key, value, $0) }
+                guard kept else { return false }
             }
-            return out.isEmpty ? nil : out
+            return count > 0
         }
 
-        /// `- item` lines after a key with no value, all at one indentation;
-        /// empty when the next line is another key (the value is null).
-        private mutating func blockList() -> [FieldValue]? {
-            var items: [FieldValue] = []
+        /// `- item` lines after a key with no value, all at one indentation,
+        /// appended to `items`; none when the next line is another key (the value is null).
+        private mutating func blockList() -> Bool {
             var indent: Int?
             while position < bytes.count {
                 let end = lineEnd(from: position)
@@ -130,27 +208,27 @@ enum SimpleFrontMatter {
                 while i < end, bytes[i] == 0x20 { i += 1 }
                 guard i < end, bytes[i] == UInt8(ascii: "-") else {
                     // A blank line, or anything indented that is not an item, is for Yams.
-                    if i == end || i > position { return nil }
+                    if i == end || i > position { return false }
                     break
                 }
-                if let indent, indent != i - position { return nil }
+                if let indent, indent != i - position { return false }
                 indent = i - position
-                guard i + 1 < end, bytes[i + 1] == 0x20 else { return nil }
+                guard i + 1 < end, bytes[i + 1] == 0x20 else { return false }
                 i += 2
                 while i < end, bytes[i] == 0x20 { i += 1 }
-                guard i < end, bytes[i] != UInt8(ascii: "["), let item = blockScalar(from: i, end: end) else { return nil }
+                guard i < end, bytes[i] != UInt8(ascii: "["), let item = blockScalar(from: i, end: end) else { return false }
                 items.append(item)
                 nextLine(after: end)
             }
-            return items
+            return true
         }
 
         /// A value that runs to the end of its line.
-        private func blockScalar(from start: Int, end: Int) -> FieldValue? {
+        private func blockScalar(from start: Int, end: Int) -> Scalar? {
             let c = bytes[start]
             if c == UInt8(ascii: "\"") || c == UInt8(ascii: "'") {
-                guard let (text, after) = quoted(from: start, limit: end), isBlank(after, end) else { return nil }
-                return .text(text, line: fileLine)
+                guard let (scalar, after) = quoted(from: start, limit: end), isBlank(after, end) else { return nil }
+                return scalar
             }
             guard !isIndicator(c) else { return nil }
             var last = start
@@ -165,9 +243,9 @@ enum SimpleFrontMatter {
             return plain(start, last + 1)
         }
 
-        /// `[a, "b", c]` on one line.
-        private func flowList(from start: Int, end: Int) -> FieldValue? {
-            var items: [FieldValue] = []
+        /// `[a, "b", c]` on one line, its items appended to `items`.
+        private mutating func flowList(from start: Int, end: Int) -> Value? {
+            let first = items.count
             var i = start + 1
             func skipSpaces() { while i < end, bytes[i] == 0x20 { i += 1 } }
             skipSpaces()
@@ -179,8 +257,8 @@ enum SimpleFrontMatter {
                     guard i < end else { return nil }
                     let c = bytes[i]
                     if c == UInt8(ascii: "\"") || c == UInt8(ascii: "'") {
-                        guard let (text, after) = quoted(from: i, limit: end) else { return nil }
-                        items.append(.text(text, line: fileLine))
+                        guard let (scalar, after) = quoted(from: i, limit: end) else { return nil }
+                        items.append(scalar)
                         i = after
                     } else {
                         guard !isIndicator(c) else { return nil }
@@ -214,41 +292,38 @@ enum SimpleFrontMatter {
                 }
             }
             guard isBlank(i, end) else { return nil }
-            return .list(items, line: fileLine)
+            return .list(first..<items.count, line: fileLine)
         }
 
-        private func plain(_ start: Int, _ end: Int) -> FieldValue {
-            let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)
-            switch text {
-            case "~", "null", "Null", "NULL": return .null(line: fileLine)
-            default: return .text(text, line: fileLine)
+        private func plain(_ start: Int, _ end: Int) -> Scalar {
+            var scalar = Scalar(start: start, end: end, line: fileLine)
+            switch end - start {
+            case 1: scalar.isNull = bytes[start] == UInt8(ascii: "~")
+            case 4:
+                let b0 = bytes[start], rest = (bytes[start + 1], bytes[start + 2], bytes[start + 3])
+                scalar.isNull = (b0 == UInt8(ascii: "n") || b0 == UInt8(ascii: "N")) && rest == (0x75, 0x6C, 0x6C)  // ull
+                    || (b0 == UInt8(ascii: "N") && rest == (0x55, 0x4C, 0x4C))  // NULL
+            default: break
             }
+            return scalar
         }
 
-        /// A quoted scalar closed on the same line: its text and the index after the closing quote.
+        /// A quoted scalar closed on the same line, and the index after the closing quote.
         /// Double-quoted escapes are left to Yams.
-        private func quoted(from start: Int, limit: Int) -> (String, Int)? {
+        private func quoted(from start: Int, limit: Int) -> (Scalar, Int)? {
             let quote = bytes[start]
             var i = start + 1
-            if quote == UInt8(ascii: "\"") {
-                while i < limit, bytes[i] != quote {
-                    if bytes[i] == UInt8(ascii: "\\") { return nil }
-                    i += 1
-                }
-                guard i < limit else { return nil }
-                return (String(decoding: UnsafeBufferPointer(rebasing: bytes[(start + 1)..<i]), as: UTF8.self), i + 1)
-            }
-            var out: [UInt8] = []
+            var doubled = false
             while i < limit {
+                if bytes[i] == UInt8(ascii: "\\") && quote == UInt8(ascii: "\"") { return nil }
                 if bytes[i] == quote {
-                    if i + 1 < limit, bytes[i + 1] == quote {
-                        out.append(quote)
+                    if quote == UInt8(ascii: "'"), i + 1 < limit, bytes[i + 1] == quote {
+                        doubled = true
                         i += 2
                         continue
                     }
-                    return (String(decoding: out, as: UTF8.self), i + 1)
+                    return (Scalar(start: start + 1, end: i, line: fileLine, doubledQuotes: doubled), i + 1)
                 }
-                out.append(bytes[i])
                 i += 1
             }
             return nil
@@ -274,5 +349,11 @@ enum SimpleFrontMatter {
                 return false
             }
         }
+    }
+}
+
+extension SimpleFrontMatter.Scalar {
+    func fieldValue(in bytes: UnsafeBufferPointer<UInt8>) -> FieldValue {
+        isNull ? .null(line: line) : .text(text(in: bytes), line: line)
     }
 }
