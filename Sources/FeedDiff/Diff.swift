@@ -136,8 +136,10 @@ public struct DiffStream: Sendable {
         #if DEBUG
         lastSource = entry.source
         #endif
-        if let first = seen[entry.key] {
+        // Claimed for this source at once (one lookup); an earlier claim is put back.
+        if let first = seen.updateValue((entry.source, true), forKey: entry.key) {
             // An earlier path (or earlier in the same file) has it: that one wins.
+            seen[entry.key] = first
             conflicts.append(KeyConflict(key: entry.key, winner: first.source, loser: entry.source))
             return .skip
         }
@@ -153,7 +155,6 @@ public struct DiffStream: Sendable {
                 provisional.append(KeyConflict(key: entry.key, winner: entry.source, loser: old.source))
             }
         }
-        seen[entry.key] = (entry.source, true)
         let event = { (change: Event.Change) in
             Event(change: change, key: entry.key, kind: entry.kind, title: entry.title, source: entry.source)
         }

@@ -260,7 +260,29 @@ func collapseWhitespace(_ s: String) -> String {
 func isCollapsed(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
     guard let first = b.first, let last = b.last, first != 0x20, last != 0x20 else { return b.isEmpty }
     var i = 0
+    // Sixteen bytes at a time while all are ASCII, none is other whitespace
+    // and no space follows a space (the byte before is in `before`).
+    if let base = b.baseAddress {
+        // (Constants of the concrete type: built in the expression, the operations compile to byte loops.)
+        let space = SIMD16<UInt8>(repeating: 0x20), tab = SIMD16<UInt8>(repeating: 0x09)
+        let five = SIMD16<UInt8>(repeating: 5), high = SIMD16<UInt8>(repeating: 0x80)
+        while i + 17 <= b.count {
+            let before = UnsafeRawPointer(base + i).loadUnaligned(as: SIMD16<UInt8>.self)
+            let chunk = UnsafeRawPointer(base + i + 1).loadUnaligned(as: SIMD16<UInt8>.self)
+            let other = (chunk &- tab) .< five
+            let nonASCII = chunk .>= high
+            let double = (chunk .== space) .& (before .== space)
+            guard !any(other .| nonASCII .| double) else { break }
+            i += 16
+        }
+    }
     var previousWasSpace = false
+    if i > 0 {
+        // Bytes 1 through i are checked; byte 0 only for its first test (it is ASCII, as byte 1 is).
+        guard first < 0x80, first < 0x09 || first > 0x0D else { return false }
+        previousWasSpace = b[i] == 0x20
+        i += 1
+    }
     while i < b.count {
         let c = b[i]
         if c == 0x20 {

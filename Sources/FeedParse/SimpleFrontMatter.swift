@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// The front matter almost every entry uses, read straight from UTF-8
 /// without building a YAML document: `key: value` lines at column 0 whose
 /// values are plain or single-line quoted scalars, flow lists `[a, "b"]`, or
@@ -133,9 +137,9 @@ enum SimpleFrontMatter {
         private var fileLine: Int { line + lineOffset }
 
         private func lineEnd(from start: Int) -> Int {
-            var i = start
-            while i < bytes.count, bytes[i] != 0x0A { i += 1 }
-            return i
+            guard start < bytes.count, let base = bytes.baseAddress,
+                  let lf = memchr(base + start, 0x0A, bytes.count - start) else { return bytes.count }
+            return base.distance(to: lf.assumingMemoryBound(to: UInt8.self))
         }
 
         private func isBlank(_ start: Int, _ end: Int) -> Bool {

@@ -52,76 +52,82 @@ public enum SourceText {
     }
 
     private static func firstProblem(_ b: UnsafeBufferPointer<UInt8>, from start: Int, sawCR: inout Bool) -> Problem? {
-        var line = 1
         var i = start
         let n = b.count
         guard let base = b.baseAddress else { return nil }
-        let raw = UnsafeRawPointer(base)
-        // A word of printable ASCII bytes (0x20–0x7F) has no high bit set in
-        // itself or in itself minus 0x20 in every byte. A borrow between
-        // bytes only ever sets a bit: a false alarm, checked byte by byte.
-        @inline(__always) func plain(_ x: UInt64) -> UInt64 { (x &- 0x2020_2020_2020_2020) | x }
+        // The line is counted only for a problem (`line(_:from:to:)`): the loop keeps no count.
+        func problem(_ message: String) -> Problem { Problem(line: line(b, from: start, to: i), message: message) }
         while i < n {
-            // Thirty-two, then eight printable ASCII bytes at a time: nothing to check or count.
+            // Thirty-two bytes at a time while all are printable ASCII (0x20–0x7F)
+            // or line feeds: nothing to check (most of any text).
+            // (Two SIMD16s, constants of the concrete type: otherwise the operations compile to byte loops.)
+            let low = SIMD16<UInt8>(repeating: 0x20), width = SIMD16<UInt8>(repeating: 0x60), lf = SIMD16<UInt8>(repeating: 0x0A)
             while i + 32 <= n {
-                let m = plain(raw.loadUnaligned(fromByteOffset: i, as: UInt64.self))
-                    | plain(raw.loadUnaligned(fromByteOffset: i + 8, as: UInt64.self))
-                    | plain(raw.loadUnaligned(fromByteOffset: i + 16, as: UInt64.self))
-                    | plain(raw.loadUnaligned(fromByteOffset: i + 24, as: UInt64.self))
-                guard m & 0x8080_8080_8080_8080 == 0 else { break }
+                let x = UnsafeRawPointer(base + i).loadUnaligned(as: SIMD16<UInt8>.self)
+                let y = UnsafeRawPointer(base + i + 16).loadUnaligned(as: SIMD16<UInt8>.self)
+                let outside = (((x &- low) .>= width) .& (x .!= lf)) .| (((y &- low) .>= width) .& (y .!= lf))
+                guard !any(outside) else { break }
                 i += 32
             }
-            if i == n { break }
-            if i + 8 <= n, plain(raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)) & 0x8080_8080_8080_8080 == 0 {
-                i += 8
-                continue
-            }
-            let c = b[i]
-            if c < 0x80 {
-                if c < 0x20 {
-                    if c == 0x0A {
-                        line += 1
-                    } else if c == 0x0D {
-                        sawCR = true
-                        if !(i + 1 < n && b[i + 1] == 0x0A) { line += 1 }
-                    } else if c != 0x09 {
-                        let name = c == 0 ? "a NUL byte" : "control character U+\(hex4(UInt32(c)))"
-                        return Problem(line: line, message: "\(name) is not allowed in XML; remove it")
+            // Then byte by byte to the end of that stretch.
+            let stop = min(n, i + 32)
+            while i < stop {
+                let c = b[i]
+                if c < 0x80 {
+                    if c < 0x20, c != 0x0A {
+                        if c == 0x0D {
+                            sawCR = true
+                        } else if c != 0x09 {
+                            let name = c == 0 ? "a NUL byte" : "control character U+\(hex4(UInt32(c)))"
+                            return problem("\(name) is not allowed in XML; remove it")
+                        }
                     }
+                    i += 1
+                    continue
                 }
-                i += 1
-                continue
+                // Multi-byte sequence: validate per RFC 3629 (no overlongs, no surrogates, ≤ U+10FFFF).
+                let need: Int
+                var scalar: UInt32
+                var lo: UInt8 = 0x80, hi: UInt8 = 0xBF
+                switch c {
+                case 0xC2...0xDF: need = 1; scalar = UInt32(c & 0x1F)
+                case 0xE0: need = 2; scalar = UInt32(c & 0x0F); lo = 0xA0
+                case 0xE1...0xEC, 0xEE...0xEF: need = 2; scalar = UInt32(c & 0x0F)
+                case 0xED: need = 2; scalar = UInt32(c & 0x0F); hi = 0x9F
+                case 0xF0: need = 3; scalar = UInt32(c & 0x07); lo = 0x90
+                case 0xF1...0xF3: need = 3; scalar = UInt32(c & 0x07)
+                case 0xF4: need = 3; scalar = UInt32(c & 0x07); hi = 0x8F
+                default:
+                    return problem(invalidUTF8(c))
+                }
+                guard i + need < n else {
+                    return problem("the file ends inside a UTF-8 sequence (truncated?); save it as UTF-8")
+                }
+                for k in 1...need {
+                    let cc = b[i + k]
+                    let (l, h) = k == 1 ? (lo, hi) : (UInt8(0x80), UInt8(0xBF))
+                    guard cc >= l && cc <= h else { return problem(invalidUTF8(c)) }
+                    scalar = scalar << 6 | UInt32(cc & 0x3F)
+                }
+                if scalar == 0xFFFE || scalar == 0xFFFF {
+                    return problem("noncharacter U+\(hex4(scalar)) is not allowed in XML; remove it")
+                }
+                i += need + 1
             }
-            // Multi-byte sequence: validate per RFC 3629 (no overlongs, no surrogates, ≤ U+10FFFF).
-            let need: Int
-            var scalar: UInt32
-            var lo: UInt8 = 0x80, hi: UInt8 = 0xBF
-            switch c {
-            case 0xC2...0xDF: need = 1; scalar = UInt32(c & 0x1F)
-            case 0xE0: need = 2; scalar = UInt32(c & 0x0F); lo = 0xA0
-            case 0xE1...0xEC, 0xEE...0xEF: need = 2; scalar = UInt32(c & 0x0F)
-            case 0xED: need = 2; scalar = UInt32(c & 0x0F); hi = 0x9F
-            case 0xF0: need = 3; scalar = UInt32(c & 0x07); lo = 0x90
-            case 0xF1...0xF3: need = 3; scalar = UInt32(c & 0x07)
-            case 0xF4: need = 3; scalar = UInt32(c & 0x07); hi = 0x8F
-            default:
-                return Problem(line: line, message: invalidUTF8(c))
-            }
-            guard i + need < n else {
-                return Problem(line: line, message: "the file ends inside a UTF-8 sequence (truncated?); save it as UTF-8")
-            }
-            for k in 1...need {
-                let cc = b[i + k]
-                let (l, h) = k == 1 ? (lo, hi) : (UInt8(0x80), UInt8(0xBF))
-                guard cc >= l && cc <= h else { return Problem(line: line, message: invalidUTF8(c)) }
-                scalar = scalar << 6 | UInt32(cc & 0x3F)
-            }
-            if scalar == 0xFFFE || scalar == 0xFFFF {
-                return Problem(line: line, message: "noncharacter U+\(hex4(scalar)) is not allowed in XML; remove it")
-            }
-            i += need + 1
         }
         return nil
+    }
+
+    /// The 1-based line of byte `offset`: one more than the line ends
+    /// before it (LF, CR LF, or a lone CR).
+    private static func line(_ b: UnsafeBufferPointer<UInt8>, from start: Int, to offset: Int) -> Int {
+        var line = 1
+        var i = start
+        while i < offset {
+            if b[i] == 0x0A || (b[i] == 0x0D && !(i + 1 < b.count && b[i + 1] == 0x0A)) { line += 1 }
+            i += 1
+        }
+        return line
     }
 
     private static func invalidUTF8(_ byte: UInt8) -> String {

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import FeedModel
 @testable import FeedParse
@@ -13,6 +14,19 @@ struct TextFastPathTests {
 
     @Test func collapseWhitespaceMatchesCharacters() {
         for s in Self.samples {
+            #expect(collapseWhitespace(s) == s.split(whereSeparator: { $0.isWhitespace }).joined(separator: " "), "\(s.debugDescription)")
+        }
+    }
+
+    /// Long texts (the byte path checks sixteen bytes at a time): every
+    /// mix of words, single and double spaces, other whitespace and
+    /// non-ASCII letters collapses as the definition says.
+    @Test func longTextsCollapseAsTheDefinitionSays() {
+        let pieces = ["word", "a", " ", " ", " ", "  ", "\t", "\n", "\r\n", "é", "Zoë", "日本", "\u{A0}", "\u{2003}", "x\u{301}", "-", "0123456789"]
+        var rng = SplitMix(seed: 11)
+        for _ in 0..<5000 {
+            var s = ""
+            for _ in 0..<(1 + rng.next(40)) { s += pieces[rng.next(pieces.count)] }
             #expect(collapseWhitespace(s) == s.split(whereSeparator: { $0.isWhitespace }).joined(separator: " "), "\(s.debugDescription)")
         }
     }
@@ -80,6 +94,31 @@ struct TextFastPathTests {
                 let line = offset <= 5 ? 1 : 2
                 #expect(throws: Rejection.self, "offset \(offset) bytes \(bad)") { try SourceText.validated(bytes, source: "x.md") }
                 do { _ = try SourceText.validated(bytes, source: "x.md") } catch { #expect(error.line == line, "offset \(offset)") }
+            }
+        }
+    }
+
+    /// A bad byte after long stretches of clean text and every kind of line
+    /// end (LF, CR LF, a lone CR) is reported on its line.
+    @Test func theLineCountsEveryKindOfLineEnd() {
+        let pieces = ["plain words here", "é", "\t", "\n", "\r\n", "\r", "a much longer run of plain words to cross blocks", "\n\n"]
+        var rng = SplitMix(seed: 5)
+        for _ in 0..<2000 {
+            var text = ""
+            for _ in 0..<(1 + rng.next(30)) { text += pieces[rng.next(pieces.count)] }
+            var bytes = Array(text.utf8)
+            // Anywhere but inside a character.
+            var at = rng.next(bytes.count + 1)
+            while at < bytes.count, bytes[at] & 0xC0 == 0x80 { at += 1 }
+            bytes.insert(0x00, at: at)
+            let prefix = String(decoding: bytes[..<at], as: UTF8.self)
+            let line = prefix.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
+                .utf8.filter { $0 == 0x0A }.count + 1
+            do {
+                _ = try SourceText.validated(bytes, source: "x.md")
+                Issue.record("no rejection for a NUL at \(at)")
+            } catch {
+                #expect(error.line == line, "\(text.debugDescription) NUL at \(at)")
             }
         }
     }
