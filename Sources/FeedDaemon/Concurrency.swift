@@ -120,10 +120,10 @@ enum OrderedWork {
                 while !board.isCancelled {
                     let c = next.increment()
                     if c >= chunks { return }
-                    var values: [T] = []
-                    values.reserveCapacity(chunk)
-                    for i in (c * chunk)..<min(count, (c + 1) * chunk) { values.append(work(i)) }
-                    board.post(c, values)
+                    let lo = c * chunk, hi = min(count, (c + 1) * chunk)
+                    let results = UnsafeMutablePointer<T>.allocate(capacity: hi - lo)
+                    for i in lo..<hi { (results + (i - lo)).initialize(to: work(i)) }
+                    board.post(c, Results(base: results, count: hi - lo))
                 }
             }
             thread.start()
@@ -133,39 +133,67 @@ enum OrderedWork {
             finished.wait()
         }
         for c in 0..<chunks {
-            // Lent by index: a for-in would copy each result (a retain and release of all it holds).
-            let values = board.take(c)
-            for i in values.indices { try consume(values[i]) }
+            // Each result is moved out of the chunk and handed over: lent from
+            // an array instead (a for-in, or a subscript of the array or its
+            // buffer) it was copied first, a retain and a release of all it holds.
+            let results = board.take(c)
+            var i = 0
+            defer {
+                (results.base + i).deinitialize(count: results.count - i)  // what a throw left
+                results.base.deallocate()
+            }
+            while i < results.count {
+                let value = (results.base + i).move()
+                i += 1
+                try consume(value)
+            }
         }
     }
 }
 
+/// One chunk's results, initialized memory owned by whoever holds it: the
+/// worker that made them, the board, then the consumer.
+private struct Results<T>: @unchecked Sendable {
+    let base: UnsafeMutablePointer<T>
+    let count: Int
+}
+
 /// The finished chunks of an `OrderedWork` run, each handed over once.
 private final class ChunkBoard<T: Sendable>: Sendable {
-    private let slots: Mutex<[[T]?]>
+    private let slots: Mutex<[Results<T>?]>
     private let ready: [DispatchSemaphore]
     private let cancelled = Atomic<Bool>(false)
 
     init(chunks: Int) {
-        slots = Mutex([[T]?](repeating: nil, count: chunks))
+        slots = Mutex([Results<T>?](repeating: nil, count: chunks))
         ready = (0..<chunks).map { _ in DispatchSemaphore(value: 0) }
+    }
+
+    /// Chunks posted and never taken (the consumer threw): freed with the board.
+    deinit {
+        slots.withLock { slots in
+            for case let results? in slots {
+                results.base.deinitialize(count: results.count)
+                results.base.deallocate()
+            }
+        }
     }
 
     var isCancelled: Bool { cancelled.load(ordering: .relaxed) }
 
     func cancel() { cancelled.store(true, ordering: .relaxed) }
 
-    func post(_ chunk: Int, _ values: [T]) {
-        slots.withLock { $0[chunk] = values }
+    func post(_ chunk: Int, _ results: Results<T>) {
+        slots.withLock { $0[chunk] = results }
         ready[chunk].signal()
     }
 
     /// Waits for the chunk, then takes it out (its memory goes with the caller).
-    func take(_ chunk: Int) -> [T] {
+    func take(_ chunk: Int) -> Results<T> {
         ready[chunk].wait()
         return slots.withLock { slots in
             defer { slots[chunk] = nil }
-            return slots[chunk] ?? []
+            return slots[chunk]!
         }
     }
 }

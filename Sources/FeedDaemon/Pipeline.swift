@@ -293,7 +293,7 @@ public final class Pipeline {
                 }
             }
 
-            func offer(_ record: EntryRecord) throws {
+            func offer(_ record: borrowing EntryRecord) throws {
                 var old: StoredEntry?
                 // (A first run's state is complete and empty: nothing to look up.)
                 if !(knownIsComplete && known.isEmpty), !stream.hasSeen(record.key) {
@@ -332,7 +332,9 @@ public final class Pipeline {
                     }
                     if outcome.file.isUnusable { return }  // keep what was last published from it
                     stream.touch(outcome.path)
-                    for i in outcome.file.records.indices { try offer(outcome.file.records[i]) }
+                    try outcome.file.records.withUnsafeBufferPointer { records in
+                        for i in records.indices { try offer(records[i]) }  // lent, not copied
+                    }
                     if !outcome.file.listingItems.isEmpty {
                         // `resolve` keeps the items' order, so each entry pairs with its sketch.
                         let items = outcome.file.listingItems
@@ -651,26 +653,30 @@ struct NewestEntries {
         let entry = Entry(key: e.key, source: e.source, fingerprint: e.fingerprint, published: e.published, updated: e.updated)
         if heaps[k].count < cap {
             heaps[k].append(entry)
-            var i = heaps[k].count - 1
-            while i > 0 {
-                let parent = (i - 1) / 2
-                guard Self.before(heaps[k][parent], heaps[k][i]) else { break }
-                heaps[k].swapAt(parent, i)
-                i = parent
+            heaps[k].withUnsafeMutableBufferPointer { heap in
+                var i = heap.count - 1
+                while i > 0 {
+                    let parent = (i - 1) / 2
+                    guard Self.before(heap[parent], heap[i]) else { break }
+                    heap.swapAt(parent, i)
+                    i = parent
+                }
             }
             return
         }
-        heaps[k][0] = entry
-        let count = heaps[k].count
-        var i = 0
-        while true {
-            let l = 2 * i + 1, r = l + 1
-            var last = i
-            if l < count, Self.before(heaps[k][last], heaps[k][l]) { last = l }
-            if r < count, Self.before(heaps[k][last], heaps[k][r]) { last = r }
-            if last == i { break }
-            heaps[k].swapAt(i, last)
-            i = last
+        // Compared in place (the nested array's elements were copied out for each comparison).
+        heaps[k].withUnsafeMutableBufferPointer { heap in
+            heap[0] = entry
+            var i = 0
+            while true {
+                let l = 2 * i + 1, r = l + 1
+                var last = i
+                if l < heap.count, Self.before(heap[last], heap[l]) { last = l }
+                if r < heap.count, Self.before(heap[last], heap[r]) { last = r }
+                if last == i { break }
+                heap.swapAt(i, last)
+                i = last
+            }
         }
     }
 

@@ -155,16 +155,13 @@ public struct DiffStream: Sendable {
                 provisional.append(KeyConflict(key: entry.key, winner: entry.source, loser: old.source))
             }
         }
-        let event = { (change: Event.Change) in
-            Event(change: change, key: entry.key, kind: entry.kind, title: entry.title, source: entry.source)
-        }
         guard let old else {
-            events.append(event(.new))
+            events.append(Event(change: .new, key: entry.key, kind: entry.kind, title: entry.title, source: entry.source))
             return .write(isNews: true)
         }
         if old.fingerprint != entry.fingerprint {
             // Reappearing with other content is news again; an edit is an update.
-            events.append(event(old.isRemoved ? .new : .updated))
+            events.append(Event(change: old.isRemoved ? .new : .updated, key: entry.key, kind: entry.kind, title: entry.title, source: entry.source))
             return .write(isNews: true)
         }
         if old.isRemoved || old.source != entry.source || old.title != entry.title {

@@ -62,6 +62,35 @@ struct OrderedWorkTests {
         usleep(50_000)
         #expect(calls.load(ordering: .relaxed) == done)
     }
+
+    /// Results are moved from worker to consumer by hand: each one made is
+    /// released exactly once — consumed, or left over when the consumer throws.
+    @Test(arguments: [false, true])
+    func everyResultIsReleasedOnce(throwing: Bool) {
+        final class Live: Sendable { let count = Atomic<Int>(0) }
+        final class Counted: Sendable {
+            let index: Int
+            let live: Live
+            init(_ index: Int, _ live: Live) { self.index = index; self.live = live; live.count.add(1, ordering: .relaxed) }
+            deinit { live.count.subtract(1, ordering: .relaxed) }
+        }
+        let live = Live()
+        let made = Atomic<Int>(0)
+        var consumed = 0
+        do {
+            try OrderedWork.run(count: 10_000, threads: 2, work: { i in
+                made.add(1, ordering: .relaxed)
+                return Counted(i, live)
+            }, consume: { (value: Counted) in
+                #expect(value.index == consumed)
+                consumed += 1
+                if throwing && value.index == 2_500 { throw Stop() }
+            })
+        } catch {}
+        #expect(consumed == (throwing ? 2_501 : 10_000))
+        #expect(made.load(ordering: .relaxed) >= consumed)
+        #expect(live.count.load(ordering: .relaxed) == 0)
+    }
 }
 
 /// The run's list of changed files is sorted on two cores: the order must be `sorted()`'s.
