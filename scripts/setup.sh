@@ -16,9 +16,9 @@ fi
 
 missing=()
 have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
-for p in libxml2-dev libsqlite3-dev pkg-config; do have_pkg "$p" || missing+=("$p"); done
+for p in libxml2-dev pkg-config; do have_pkg "$p" || missing+=("$p"); done
 if [ "$want_test" = 1 ]; then
-    for p in libxml2-utils newsboat systemd python3-venv; do have_pkg "$p" || missing+=("$p"); done
+    for p in libxml2-utils newsboat systemd python3-venv sqlite3; do have_pkg "$p" || missing+=("$p"); done
 fi
 
 if [ "${#missing[@]}" -gt 0 ]; then
