@@ -107,10 +107,11 @@ enum OrderedWork {
             return
         }
         let chunks = (count + chunk - 1) / chunk
-        let board = ChunkBoard<T>(chunks: chunks)
+        let workers = min(threads, chunks)
+        let board = ChunkBoard<T>(chunks: chunks, workers: workers)
         let next = AtomicCounter()
         let finished = DispatchGroup()
-        for _ in 0..<min(threads, chunks) {
+        for worker in 0..<workers {
             finished.enter()
             // Threads of their own: the caller may itself be one of
             // Dispatch's (cooperative) workers, which are as many as cores.
@@ -118,12 +119,15 @@ enum OrderedWork {
                 defer { finished.leave() }
                 lowerPriority(by: workerNiceness)
                 while !board.isCancelled {
+                    // What this thread made and the consumer is done with is freed
+                    // here: by the thread that allocated it, without a lock on its arena.
+                    board.freeSpent(by: worker)
                     let c = next.increment()
                     if c >= chunks { return }
                     let lo = c * chunk, hi = min(count, (c + 1) * chunk)
                     let results = UnsafeMutablePointer<T>.allocate(capacity: hi - lo)
                     for i in lo..<hi { (results + (i - lo)).initialize(to: work(i)) }
-                    board.post(c, Results(base: results, count: hi - lo))
+                    board.post(c, Results(base: results, count: hi - lo, worker: worker))
                 }
             }
             thread.start()
@@ -131,51 +135,66 @@ enum OrderedWork {
         defer {
             board.cancel()
             finished.wait()
+            // The last chunks (or, after a throw, all not consumed) are freed
+            // here, before `run` returns: a worker's thread may hold the board
+            // for a while after it is done.
+            board.freeRest()
         }
         for c in 0..<chunks {
-            // Each result is moved out of the chunk and handed over: lent from
-            // an array instead (a for-in, or a subscript of the array or its
-            // buffer) it was copied first, a retain and a release of all it holds.
             let results = board.take(c)
-            var i = 0
-            defer {
-                (results.base + i).deinitialize(count: results.count - i)  // what a throw left
-                results.base.deallocate()
-            }
-            while i < results.count {
+            defer { board.spend(results) }
+            // Each result is moved out, lent, and moved back, then the chunk
+            // is given back whole. Lent from an array (by for-in or subscript)
+            // or a pointer's element, it was copied first: a retain and a
+            // release of all it holds.
+            for i in 0..<results.count {
                 let value = (results.base + i).move()
-                i += 1
-                try consume(value)
+                let consumed = Result { try consume(value) }
+                (results.base + i).initialize(to: consume value)
+                try consumed.get()
             }
         }
     }
 }
 
 /// One chunk's results, initialized memory owned by whoever holds it: the
-/// worker that made them, the board, then the consumer.
+/// worker that made them, the board, the consumer, the board again, and the
+/// same worker, which frees it.
 private struct Results<T>: @unchecked Sendable {
     let base: UnsafeMutablePointer<T>
     let count: Int
+    let worker: Int
+
+    func free() {
+        base.deinitialize(count: count)
+        base.deallocate()
+    }
 }
 
-/// The finished chunks of an `OrderedWork` run, each handed over once.
+/// The chunks of an `OrderedWork` run: finished ones, each handed over
+/// once, and spent ones, waiting for the worker that made them.
 private final class ChunkBoard<T: Sendable>: Sendable {
     private let slots: Mutex<[Results<T>?]>
     private let ready: [DispatchSemaphore]
+    private let spent: Mutex<[[Results<T>]]>
     private let cancelled = Atomic<Bool>(false)
 
-    init(chunks: Int) {
+    init(chunks: Int, workers: Int) {
         slots = Mutex([Results<T>?](repeating: nil, count: chunks))
         ready = (0..<chunks).map { _ in DispatchSemaphore(value: 0) }
+        spent = Mutex([[Results<T>]](repeating: [], count: workers))
     }
 
-    /// Chunks posted and never taken (the consumer threw): freed with the board.
-    deinit {
+    /// Frees what no worker did: chunks posted and never taken (after a
+    /// throw), and spent ones. Call once the workers are done.
+    func freeRest() {
         slots.withLock { slots in
-            for case let results? in slots {
-                results.base.deinitialize(count: results.count)
-                results.base.deallocate()
-            }
+            for case let results? in slots { results.free() }
+            slots = []
+        }
+        spent.withLock { spent in
+            for list in spent { for results in list { results.free() } }
+            spent = []
         }
     }
 
@@ -188,13 +207,26 @@ private final class ChunkBoard<T: Sendable>: Sendable {
         ready[chunk].signal()
     }
 
-    /// Waits for the chunk, then takes it out (its memory goes with the caller).
+    /// Waits for the chunk, then takes it out.
     func take(_ chunk: Int) -> Results<T> {
         ready[chunk].wait()
         return slots.withLock { slots in
             defer { slots[chunk] = nil }
             return slots[chunk]!
         }
+    }
+
+    /// A consumed chunk, back for its worker to free.
+    func spend(_ results: Results<T>) {
+        spent.withLock { $0[results.worker].append(results) }
+    }
+
+    func freeSpent(by worker: Int) {
+        let mine = spent.withLock { spent in
+            defer { spent[worker] = [] }
+            return spent[worker]
+        }
+        for results in mine { results.free() }
     }
 }
 

@@ -63,8 +63,10 @@ struct OrderedWorkTests {
         #expect(calls.load(ordering: .relaxed) == done)
     }
 
-    /// Results are moved from worker to consumer by hand: each one made is
-    /// released exactly once — consumed, or left over when the consumer throws.
+    /// Results live in memory handed between the threads by hand (a worker
+    /// makes a chunk, the consumer borrows it, the worker frees it): each one
+    /// made is released exactly once, and before `run` returns — consumed,
+    /// or left over when the consumer throws.
     @Test(arguments: [false, true])
     func everyResultIsReleasedOnce(throwing: Bool) {
         final class Live: Sendable { let count = Atomic<Int>(0) }
