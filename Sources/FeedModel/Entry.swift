@@ -65,7 +65,7 @@ public struct Entry: Sendable, Codable, Equatable {
         w.reserve("link", link ?? ""); w.reserve("authors", authors); w.reserve("venue", venue ?? "")
         w.reserve("location", (location?.country.utf8.count ?? 0) + (location?.region?.utf8.count ?? 0) + (location?.city?.utf8.count ?? 0) + 4)
         w.reserve("team", team ?? ""); w.reserve("tags", tags); w.reserve("body", bodyUTF8.count)
-        return Fingerprint(of: w.bytes { b in
+        return w.fingerprint { b in
             b.field("kind", kind.rawValue)
             b.field("title", title)
             b.field("published", seconds: published?.seconds)
@@ -77,7 +77,7 @@ public struct Entry: Sendable, Codable, Equatable {
             b.field("team", team ?? "")
             b.field("tags", list: tags)
             b.field("body", bodyUTF8)
-        })
+        }
     }
 }
 
@@ -101,7 +101,8 @@ public struct Location: Sendable, Codable, Equatable, CustomStringConvertible {
         switch parts.count {
         case 1: self.init(country: parts[0])
         case 2: self.init(country: parts[0], city: parts[1])
-        case 3...: self.init(country: parts[0], region: parts[1], city: parts[2...].joined(separator: ", "))
+        case 3: self.init(country: parts[0], region: parts[1], city: parts[2])
+        case 4...: self.init(country: parts[0], region: parts[1], city: parts[2...].joined(separator: ", "))
         default: return nil
         }
     }
@@ -109,6 +110,7 @@ public struct Location: Sendable, Codable, Equatable, CustomStringConvertible {
     /// The trimmed, non-empty parts between commas of ASCII text; nil for any other text.
     private static func asciiParts(_ b: UnsafeBufferPointer<UInt8>) -> [String]? {
         var parts: [String] = []
+        parts.reserveCapacity(4)
         var start = 0
         for i in 0...b.count {
             if i < b.count {
@@ -152,6 +154,18 @@ struct CanonicalWriter {
         var count = max(0, list.count - 1)
         for item in list { count += item.utf8.count }
         reserve(name, count)
+    }
+
+    /// The SHA-256 of the bytes `write` puts into a buffer of the reserved
+    /// size, which lives only as long as the hash takes (on the stack when
+    /// there is room: no allocation per entry).
+    func fingerprint(_ write: (inout Buffer) -> Void) -> Fingerprint {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: capacity) { buffer in
+            guard let base = buffer.baseAddress else { return Fingerprint(of: UnsafeRawBufferPointer(start: nil, count: 0)) }
+            var b = Buffer(base: base)
+            write(&b)
+            return Fingerprint(of: UnsafeRawBufferPointer(start: base, count: b.count))
+        }
     }
 
     /// The bytes `write` puts into one buffer of the reserved size.

@@ -39,6 +39,11 @@ public struct Fingerprint: Hashable, Sendable, Codable, CustomStringConvertible 
     }
 
     public init(of data: [UInt8]) {
+        self = data.withUnsafeBytes { Fingerprint(of: $0) }
+    }
+
+    /// The SHA-256 of `data`.
+    public init(of data: UnsafeRawBufferPointer) {
         var words: Words = (0, 0, 0, 0)
         // The digest's bytes in one copy (iterating it as a Sequence goes byte by byte).
         SHA256.hash(data: data).withUnsafeBytes { digest in

@@ -98,6 +98,17 @@ public struct Timestamp: Hashable, Comparable, Sendable, Codable, CustomStringCo
         self = t
     }
 
+    /// `init(rfc3339:)` on UTF-8 bytes (of a `String`'s worth of text): in
+    /// place when both ends are ASCII, else on the trimmed text.
+    public init?(rfc3339UTF8 utf8: UnsafeBufferPointer<UInt8>) {
+        if let range = asciiTrimmedRange(utf8) {
+            guard let t = Self.parseRFC3339(UnsafeBufferPointer(rebasing: utf8[range])) else { return nil }
+            self = t
+        } else {
+            self.init(rfc3339: String(decoding: utf8, as: UTF8.self))
+        }
+    }
+
     /// RFC 3339 from trimmed UTF-8 bytes.
     private static func parseRFC3339(_ b: UnsafeBufferPointer<UInt8>) -> Timestamp? {
         func num(_ from: Int, _ count: Int) -> Int? {

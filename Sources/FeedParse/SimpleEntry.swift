@@ -155,7 +155,16 @@ enum SimpleEntry {
 
         private func date(_ value: SimpleFrontMatter.Value?) throws(Refused) -> Timestamp? {
             guard let value, !isNull(value) else { return nil }
-            guard case let .scalar(s) = value, let t = Timestamp(rfc3339: try text(s)), t <= EntryBuilder.latestDate else { throw Refused() }
+            guard case let .scalar(s) = value else { throw Refused() }
+            // Parsed where it lies (a date's text is not kept).
+            let t: Timestamp?
+            if let raw = s.bytes(in: bytes) {
+                for c in raw where EntryBuilder.isSuspect(c) { throw Refused() }
+                t = Timestamp(rfc3339UTF8: raw)
+            } else {
+                t = Timestamp(rfc3339: try text(s))
+            }
+            guard let t, t <= EntryBuilder.latestDate else { throw Refused() }
             return t
         }
 

@@ -93,6 +93,34 @@ import Testing
             if e.fingerprint != Self.definition(e) { return }
         }
     }
+
+    /// The canonical bytes are hashed from a temporary buffer, on the stack
+    /// when there is room: bodies from empty to far larger than any thread's
+    /// stack give the definition's fingerprint, on a worker thread too.
+    @Test func bodiesOfEverySizeMatchTheDefinition() {
+        for size in [0, 1, 1_000, 100_000, 12_000_000] {
+            let body = String(repeating: "word  and\tmore ", count: size / 15 + 1)
+            let e = Entry(key: EntryKey(rawValue: "k"), kind: .publication, title: "T", body: body, source: "s.md")
+            #expect(e.fingerprint == Self.definition(e), "body of \(body.utf8.count) bytes")
+            let onThread = Thread.detachedResult { e.fingerprint }
+            #expect(onThread == Self.definition(e), "body of \(body.utf8.count) bytes, on a thread")
+        }
+    }
+}
+
+private final class ResultBox<T>: @unchecked Sendable {
+    var value: T?
+    let done = DispatchSemaphore(value: 0)
+}
+
+private extension Thread {
+    /// `body` run on a new thread (Foundation's default stack size), its result waited for.
+    static func detachedResult<T: Sendable>(_ body: @escaping @Sendable () -> T) -> T {
+        let box = ResultBox<T>()
+        Thread { box.value = body(); box.done.signal() }.start()
+        box.done.wait()
+        return box.value!
+    }
 }
 
 @Suite struct CollapseTests {
