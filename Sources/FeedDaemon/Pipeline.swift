@@ -427,9 +427,13 @@ public final class Pipeline {
             case let .bytes(bytes, stamp):
                 outcome = ParsedOutcome(path: path, kind: .parsed, file: SourceFile.scan(bytes: bytes, path: path), stamp: stamp)
             }
-            progress.tick()
             return outcome
-        }, consume: consume)
+        }, consume: { outcome in
+            // Counted here, in order, on one thread: per file on the parse
+            // threads, the shared counter's cache line went back and forth.
+            progress.tick()
+            try consume(outcome)
+        })
     }
 
     // MARK: - Rendering
