@@ -99,14 +99,17 @@ public enum MarkdownEntry {
         var i = 3
         while i < n, b[i] == 0x20 || b[i] == 0x09 { i += 1 }
         guard i == n || b[i] == lf else { return nil }
-        var afterOpen = 0
-        while afterOpen < n, b[afterOpen] != lf { afterOpen += 1 }
-        afterOpen = min(afterOpen + 1, n)
+        guard let base = b.baseAddress else { return nil }
+        // Line ends found by memchr (a byte loop here was 1.6 % of a first run).
+        func lineEnd(from start: Int) -> Int {
+            guard start < n, let found = memchr(base + start, Int32(lf), n - start) else { return n }
+            return base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+        }
+        let afterOpen = min(lineEnd(from: 0) + 1, n)
         var lineStart = afterOpen
         var lineNumber = 2
         while lineStart < n {
-            var lineEnd = lineStart
-            while lineEnd < n, b[lineEnd] != lf { lineEnd += 1 }
+            let lineEnd = lineEnd(from: lineStart)
             var fenceEnd = lineEnd
             while fenceEnd > lineStart, b[fenceEnd - 1] == 0x20 || b[fenceEnd - 1] == 0x09 { fenceEnd -= 1 }
             if fenceEnd - lineStart == 3 {

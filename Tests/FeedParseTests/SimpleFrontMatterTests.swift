@@ -106,3 +106,32 @@ struct SimpleFrontMatterTests {
         #expect(simple == yams)
     }
 }
+
+/// `MarkdownEntry.splitOffsets` (bytes, line ends by memchr) splits every
+/// text where `split` (Characters) does, and gives up where it throws.
+struct SplitOffsetsTests {
+    @Test func agreesWithTheStringSplit() {
+        let lines = ["---", "--- ", "---\t", "...", " ---", "----", "--", "title: x", "", "body text", "é ü", "-- -", "...  "]
+        var rng = SplitMix(seed: 3)
+        var splitCount = 0
+        for round in 0..<3000 {
+            var parts: [String] = []
+            // Now and then a front matter longer than the limit.
+            let count = round % 100 == 0 ? MarkdownEntry.maxFrontMatterLines + rng.next(4) : rng.next(12)
+            for _ in 0..<count { parts.append(lines[rng.next(lines.count)]) }
+            if rng.next(3) != 0 { parts.insert("---", at: 0) }
+            let text = parts.joined(separator: "\n") + (rng.next(2) == 0 ? "\n" : "")
+            var copy = text
+            let offsets = copy.withUTF8 { MarkdownEntry.splitOffsets($0) }
+            let split = try? MarkdownEntry.split(text, source: "t.md")
+            #expect((offsets == nil) == (split == nil), "\(text.debugDescription)")
+            if let offsets, let split {
+                splitCount += 1
+                let utf8 = Array(text.utf8)
+                #expect(String(decoding: utf8[offsets.yaml], as: UTF8.self) == String(split.yaml), "\(text.debugDescription)")
+                #expect(String(decoding: utf8[offsets.body], as: UTF8.self) == String(split.body), "\(text.debugDescription)")
+            }
+        }
+        #expect(splitCount > 500)
+    }
+}
