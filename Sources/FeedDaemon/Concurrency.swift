@@ -283,31 +283,61 @@ func sortedOnTwoCores(_ paths: [String], threshold: Int = 20_000) -> [String] {
 /// `paths.sorted()` when every path is ASCII (nil otherwise), where a
 /// String's order is its bytes' order: sorted by their first 24 bytes packed
 /// into three big-endian words (zeros past a shorter path's end, as no path
-/// holds a NUL), the whole strings compared only when those are equal. On
-/// 100,000 paths named by date, on one core, the phase that sorts them took
-/// 32 ms instead of 43 with strings compared on two.
+/// holds a NUL), the whole strings compared only when those are equal; each
+/// half on a core of its own, then merged. On 100,000 paths named by date the
+/// phase that sorts them took 32 ms on one core instead of 43 with strings
+/// compared on two.
 func sortedASCII(_ paths: [String]) -> [String]? {
-    var keys: [(UInt64, UInt64, UInt64, Int32)] = []
-    keys.reserveCapacity(paths.count)
-    for (index, path) in paths.enumerated() {
-        var words: (UInt64, UInt64, UInt64) = (0, 0, 0)
-        let ascii = path.utf8.withContiguousStorageIfAvailable { b -> Bool in
-            withUnsafeMutableBytes(of: &words) { w in
-                for (i, c) in b.enumerated() {
-                    if c >= 0x80 { return false }
-                    if i < 24 { w[(i / 8) * 8 + 7 - i % 8] = c }  // big-endian within each word
-                }
-                return true
-            }
-        }
-        guard ascii == true else { return nil }
-        keys.append((words.0, words.1, words.2, Int32(index)))
-    }
-    keys.sort { a, b in
+    typealias Key = (UInt64, UInt64, UInt64, Int32)
+    @Sendable func before(_ a: Key, _ b: Key) -> Bool {
         if a.0 != b.0 { return a.0 < b.0 }
         if a.1 != b.1 { return a.1 < b.1 }
         if a.2 != b.2 { return a.2 < b.2 }
         return paths[Int(a.3)] < paths[Int(b.3)]
     }
-    return keys.map { paths[Int($0.3)] }
+    /// The sorted keys of `paths[range]`; nil when one is not ASCII.
+    @Sendable func sortedKeys(_ range: Range<Int>) -> [Key]? {
+        var keys: [Key] = []
+        keys.reserveCapacity(range.count)
+        for index in range {
+            var words: (UInt64, UInt64, UInt64) = (0, 0, 0)
+            let ascii = paths[index].utf8.withContiguousStorageIfAvailable { b -> Bool in
+                withUnsafeMutableBytes(of: &words) { w in
+                    for (i, c) in b.enumerated() {
+                        if c >= 0x80 { return false }
+                        if i < 24 { w[(i / 8) * 8 + 7 - i % 8] = c }  // big-endian within each word
+                    }
+                    return true
+                }
+            }
+            guard ascii == true else { return nil }
+            keys.append((words.0, words.1, words.2, Int32(index)))
+        }
+        keys.sort(by: before)
+        return keys
+    }
+    guard paths.count >= 1_000, ProcessInfo.processInfo.activeProcessorCount > 1 else {
+        return sortedKeys(0..<paths.count)?.map { paths[Int($0.3)] }
+    }
+    // Each half's keys made and sorted on a core of its own, then merged:
+    // on one core this was the only work of the run for ~25 ms.
+    let middle = paths.count / 2
+    let upper = Background { sortedKeys(middle..<paths.count) }
+    let low = sortedKeys(0..<middle)
+    guard let high = upper.wait(), let low else { return nil }
+    var out: [String] = []
+    out.reserveCapacity(paths.count)
+    var i = 0, j = 0
+    while i < low.count && j < high.count {
+        if before(high[j], low[i]) {
+            out.append(paths[Int(high[j].3)])
+            j += 1
+        } else {
+            out.append(paths[Int(low[i].3)])
+            i += 1
+        }
+    }
+    for k in low[i...] { out.append(paths[Int(k.3)]) }
+    for k in high[j...] { out.append(paths[Int(k.3)]) }
+    return out
 }

@@ -124,6 +124,7 @@ struct TwoCoreSortTests {
         let list = Array(paths)
         #expect(try #require(sortedASCII(list)) == list.sorted())
         #expect(sortedASCII(list + ["é.md"]) == nil)
+        #expect(sortedASCII(["é.md"] + list) == nil)  // in either half
         let printable = (0x20...0x7E).map { String(UnicodeScalar(UInt8($0))) }.shuffled()
         #expect(try #require(sortedASCII(printable)) == printable.sorted())
     }
