@@ -262,12 +262,16 @@ func sortedOnTwoCores(_ paths: [String], threshold: Int = 20_000) -> [String] {
     let upperHalf = Array(paths[middle...])
     let upper = Background { upperHalf.sorted() }
     let low = paths[..<middle].sorted()
-    let high = upper.wait()
-    var out: [String] = []
-    out.reserveCapacity(paths.count)
+    return merged(low, upper.wait(), by: <)
+}
+
+/// Two sorted arrays as one (of equal elements, `low`'s first).
+func merged<T>(_ low: [T], _ high: [T], by before: (T, T) -> Bool) -> [T] {
+    var out: [T] = []
+    out.reserveCapacity(low.count + high.count)
     var i = 0, j = 0
     while i < low.count && j < high.count {
-        if high[j] < low[i] {
+        if before(high[j], low[i]) {
             out.append(high[j])
             j += 1
         } else {
@@ -325,19 +329,5 @@ func sortedASCII(_ paths: [String]) -> [String]? {
     let upper = Background { sortedKeys(middle..<paths.count) }
     let low = sortedKeys(0..<middle)
     guard let high = upper.wait(), let low else { return nil }
-    var out: [String] = []
-    out.reserveCapacity(paths.count)
-    var i = 0, j = 0
-    while i < low.count && j < high.count {
-        if before(high[j], low[i]) {
-            out.append(paths[Int(high[j].3)])
-            j += 1
-        } else {
-            out.append(paths[Int(low[i].3)])
-            i += 1
-        }
-    }
-    for k in low[i...] { out.append(paths[Int(k.3)]) }
-    for k in high[j...] { out.append(paths[Int(k.3)]) }
-    return out
+    return merged(low, high, by: before).map { paths[Int($0.3)] }
 }

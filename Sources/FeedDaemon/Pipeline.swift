@@ -293,7 +293,7 @@ public final class Pipeline {
                 }
             }
 
-            func offer(_ record: borrowing EntryRecord) throws {
+            func offer(_ record: EntryRecord) throws {
                 var old: StoredEntry?
                 // (A first run's state is complete and empty: nothing to look up.)
                 if !(knownIsComplete && known.isEmpty), !stream.hasSeen(record.key) {
@@ -332,9 +332,7 @@ public final class Pipeline {
                     }
                     if outcome.file.isUnusable { return }  // keep what was last published from it
                     stream.touch(outcome.path)
-                    try outcome.file.records.withUnsafeBufferPointer { records in
-                        for i in records.indices { try offer(records[i]) }  // lent, not copied
-                    }
+                    for i in outcome.file.records.indices { try offer(outcome.file.records[i]) }
                     if !outcome.file.listingItems.isEmpty {
                         // `resolve` keeps the items' order, so each entry pairs with its sketch.
                         let items = outcome.file.listingItems

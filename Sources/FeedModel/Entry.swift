@@ -168,16 +168,6 @@ struct CanonicalWriter {
         }
     }
 
-    /// The bytes `write` puts into one buffer of the reserved size.
-    func bytes(_ write: (inout Buffer) -> Void) -> [UInt8] {
-        [UInt8](unsafeUninitializedCapacity: capacity) { buffer, count in
-            guard let base = buffer.baseAddress else { count = 0; return }
-            var b = Buffer(base: base)
-            write(&b)
-            count = b.count
-        }
-    }
-
     struct Buffer {
         let base: UnsafeMutablePointer<UInt8>
         private(set) var count = 0
