@@ -143,8 +143,13 @@ enum SimpleEntry {
 
         /// Its text, refused when it holds a byte `EntryBuilder.checkCharacters` must look at.
         private func text(_ s: SimpleFrontMatter.Scalar) throws(Refused) -> String {
-            for i in s.start..<s.end where EntryBuilder.isSuspect(bytes[i]) { throw Refused() }
+            try check(s)
             return s.text(in: bytes)
+        }
+
+        /// Refuses a scalar holding a byte `EntryBuilder.checkCharacters` must look at.
+        private func check(_ s: SimpleFrontMatter.Scalar) throws(Refused) {
+            for i in s.start..<s.end where EntryBuilder.isSuspect(bytes[i]) { throw Refused() }
         }
 
         private func optionalText(_ value: SimpleFrontMatter.Value?) throws(Refused) -> String? {
@@ -156,14 +161,9 @@ enum SimpleEntry {
         private func date(_ value: SimpleFrontMatter.Value?) throws(Refused) -> Timestamp? {
             guard let value, !isNull(value) else { return nil }
             guard case let .scalar(s) = value else { throw Refused() }
+            try check(s)
             // Parsed where it lies (a date's text is not kept).
-            let t: Timestamp?
-            if let raw = s.bytes(in: bytes) {
-                for c in raw where EntryBuilder.isSuspect(c) { throw Refused() }
-                t = Timestamp(rfc3339UTF8: raw)
-            } else {
-                t = Timestamp(rfc3339: try text(s))
-            }
+            let t: Timestamp? = if let raw = s.bytes(in: bytes) { Timestamp(rfc3339UTF8: raw) } else { Timestamp(rfc3339: s.text(in: bytes)) }
             guard let t, t <= EntryBuilder.latestDate else { throw Refused() }
             return t
         }
