@@ -24,29 +24,10 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0",
                        providers: [.apt(["libxml2-dev"])]),
-        // SQLite 3.54.1, the amalgamation compiled in (see Sources/CSQLite/README.md):
-        // a first run's inserts and index builds take about a third less time
-        // than with Debian 12's 3.40 library.
-        .target(name: "CSQLite", exclude: ["README.md"], cSettings: [
-            // sqlite.org's recommended options (https://sqlite.org/compile.html#rcmd) …
-            .define("SQLITE_DQS", to: "0"),
-            .define("SQLITE_THREADSAFE", to: "2"),  // a connection is used by one thread at a time (feedd opens it NOMUTEX)
-            .define("SQLITE_DEFAULT_MEMSTATUS", to: "0"),
-            .define("SQLITE_LIKE_DOESNT_MATCH_BLOBS"),
-            .define("SQLITE_MAX_EXPR_DEPTH", to: "0"),
-            .define("SQLITE_OMIT_DEPRECATED"),
-            .define("SQLITE_OMIT_LOAD_EXTENSION"),
-            .define("SQLITE_OMIT_PROGRESS_CALLBACK"),
-            .define("SQLITE_OMIT_SHARED_CACHE"),
-            .define("SQLITE_USE_ALLOCA"),
-            // … and what a configure script finds on Linux (without it SQLite
-            // syncs with fsync and sleeps on a busy database in whole seconds).
-            .define("HAVE_USLEEP", to: "1"),
-            .define("HAVE_FDATASYNC", to: "1"),
-            .define("HAVE_LOCALTIME_R", to: "1"),
-            .define("HAVE_GMTIME_R", to: "1"),
-            .define("HAVE_STRCHRNUL", to: "1"),
-        ]),
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3",
+                       providers: [.apt(["libsqlite3-dev"])]),
+        // The one EINTR loop every module that makes system calls shares.
+        .target(name: "Syscall"),
 
         .target(name: "FeedModel", dependencies: [
             .product(name: "Crypto", package: "swift-crypto"),
@@ -60,16 +41,16 @@ let package = Package(
             "FeedModel", "CLibXML2",
             .product(name: "Ink", package: "Ink"),
         ]),
-        .target(name: "FeedStore", dependencies: ["FeedModel", "CSQLite"]),
+        .target(name: "FeedStore", dependencies: ["FeedModel", "CSQLite", "Syscall"]),
         .target(name: "FeedConfig", dependencies: [
             "FeedModel",
             .product(name: "TOMLKit", package: "TOMLKit"),
         ]),
-        .target(name: "SystemdNotify"),
-        .target(name: "FeedWatch"),
+        .target(name: "SystemdNotify", dependencies: ["Syscall"]),
+        .target(name: "FeedWatch", dependencies: ["FeedModel", "Syscall"]),
         .target(name: "FeedDaemon", dependencies: [
             "FeedModel", "FeedParse", "FeedDiff", "FeedRender", "FeedStore", "FeedConfig",
-            "SystemdNotify", "FeedWatch",
+            "SystemdNotify", "FeedWatch", "Syscall",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "feedd", dependencies: [

@@ -119,3 +119,11 @@ public enum ListingIdentity {
         return !suffix.isEmpty && suffix.allSatisfy { $0.isASCII && $0.isNumber }
     }
 }
+
+extension KnownListingEntry {
+    /// A live listing item's row, or nil when the row is not one (no sketch, or removed).
+    public init?(_ row: StoredEntry) {
+        guard !row.isRemoved, let bytes = row.sketch, let sketch = TextSketch(bytes: bytes) else { return nil }
+        self.init(key: row.key, kind: row.kind, fingerprint: row.fingerprint, sketch: sketch)
+    }
+}

@@ -95,9 +95,7 @@ public struct Location: Sendable, Codable, Equatable, CustomStringConvertible {
 
     /// Parses `COUNTRY[, REGION][, CITY]`; with two parts the second is the city.
     public init?(parsing text: String) {
-        // In ASCII every byte is a character: split on the comma byte (the usual case, without Character breaking).
-        let ascii: [String]?? = text.utf8.withContiguousStorageIfAvailable(Self.asciiParts)
-        let parts = (ascii ?? nil) ?? text.split(separator: ",").map { $0.trimmed() }.filter { !$0.isEmpty }
+        let parts = text.split(separator: ",").map { $0.trimmed() }.filter { !$0.isEmpty }
         switch parts.count {
         case 1: self.init(country: parts[0])
         case 2: self.init(country: parts[0], city: parts[1])
@@ -105,25 +103,6 @@ public struct Location: Sendable, Codable, Equatable, CustomStringConvertible {
         case 4...: self.init(country: parts[0], region: parts[1], city: parts[2...].joined(separator: ", "))
         default: return nil
         }
-    }
-
-    /// The trimmed, non-empty parts between commas of ASCII text; nil for any other text.
-    private static func asciiParts(_ b: UnsafeBufferPointer<UInt8>) -> [String]? {
-        var parts: [String] = []
-        parts.reserveCapacity(4)
-        var start = 0
-        for i in 0...b.count {
-            if i < b.count {
-                if b[i] >= 0x80 { return nil }
-                if b[i] != UInt8(ascii: ",") { continue }
-            }
-            let part = UnsafeBufferPointer(rebasing: b[start..<i])
-            if let kept = asciiTrimmedRange(part), !kept.isEmpty {
-                parts.append(String(decoding: UnsafeBufferPointer(rebasing: part[kept]), as: UTF8.self))
-            }
-            start = i + 1
-        }
-        return parts
     }
 
     public var description: String {
@@ -171,10 +150,11 @@ struct CanonicalWriter {
     struct Buffer {
         let base: UnsafeMutablePointer<UInt8>
         private(set) var count = 0
-        /// Where the value being collapsed goes, and whether the last byte
-        /// written there was a space (so a run across pieces stays one space).
+        /// Where the value being collapsed goes, its length so far, and
+        /// whether a whitespace run waits for the next character.
         private var valueStart = 0
-        private var previousWasSpace = 1
+        private var written = 0
+        private var pendingSpace = false
 
         init(base: UnsafeMutablePointer<UInt8>) { self.base = base }
 
@@ -186,7 +166,7 @@ struct CanonicalWriter {
 
         mutating func field(_ name: StaticString, _ value: UnsafeBufferPointer<UInt8>) {
             open(name)
-            feed(value)
+            if let p = value.baseAddress { feed(p, value.count) }
             close()
         }
 
@@ -205,9 +185,13 @@ struct CanonicalWriter {
             open(name)
             if let seconds {
                 if seconds < 0 { feedByte(UInt8(ascii: "-")) }
-                // Digits are not whitespace: written as they are.
-                written += Self.decimal(seconds.magnitude, into: base + valueStart + written)
-                previousWasSpace = 0
+                var digits: [UInt8] = []
+                var v = seconds.magnitude
+                repeat {
+                    digits.append(UInt8(ascii: "0") + UInt8(v % 10))
+                    v /= 10
+                } while v > 0
+                for d in digits.reversed() { feedByte(d) }
             }
             close()
         }
@@ -215,20 +199,22 @@ struct CanonicalWriter {
         /// `COUNTRY[, REGION][, CITY]`, as `Location.description` spells it.
         mutating func field(_ name: StaticString, location: Location?) {
             open(name)
-            if let location {
-                feedText(location.country)
-                if let region = location.region { feedByte(0x2C); feedByte(0x20); feedText(region) }
-                if let city = location.city { feedByte(0x2C); feedByte(0x20); feedText(city) }
-            }
+            if let location { feedText(location.description) }
             close()
         }
 
-        /// A string's bytes, lent in place when it is native (`withUTF8` needs a copy to mutate).
         private mutating func feedText(_ text: String) {
-            if text.utf8.withContiguousStorageIfAvailable({ feed($0) }) == nil {
-                var copy = text
-                copy.withUTF8 { feed($0) }
-            }
+            var text = text
+            text.withUTF8 { if let p = $0.baseAddress { feed(p, $0.count) } }
+        }
+
+        private mutating func feedByte(_ byte: UInt8) {
+            var byte = byte
+            feed(&byte, 1)
+        }
+
+        private mutating func feed(_ p: UnsafePointer<UInt8>, _ n: Int) {
+            written = Whitespace.collapse(p, n, into: base + valueStart, at: written, pendingSpace: &pendingSpace)
         }
 
         private mutating func open(_ name: StaticString) {
@@ -238,105 +224,21 @@ struct CanonicalWriter {
             count += 1
             // The value is collapsed into place after a gap, then moved up behind its length.
             valueStart = count + CanonicalWriter.lengthRoom
-            previousWasSpace = 1  // leading whitespace is dropped
             written = 0
+            pendingSpace = false
         }
 
-        /// Bytes of the value written so far.
-        private var written = 0
-
+        /// Writes the value's length in decimal and a NUL, then moves the value up behind them.
         private mutating func close() {
-            if previousWasSpace == 1 && written > 0 { written -= 1 }  // and trailing
-            let digitCount = Self.decimal(UInt64(written), into: base + count)
-            base[count + digitCount] = 0
-            count += digitCount + 1
+            let digits = Array(String(written).utf8)
+            for d in digits {
+                base[count] = d
+                count += 1
+            }
+            base[count] = 0
+            count += 1
             memmove(base + count, base + valueStart, written)  // the regions may overlap
             count += written
         }
-
-        /// `v` in decimal at `out`, most significant digit first; the count written (at most 20).
-        private static func decimal(_ v: UInt64, into out: UnsafeMutablePointer<UInt8>) -> Int {
-            var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
-            return withUnsafeMutableBytes(of: &digits) { d -> Int in
-                var v = v
-                var k = 0
-                repeat {
-                    d[k] = UInt8(ascii: "0") + UInt8(v % 10)
-                    v /= 10
-                    k += 1
-                } while v > 0
-                for i in 0..<k { out[i] = d[k - 1 - i] }
-                return k
-            }
-        }
-
-        private mutating func feedByte(_ byte: UInt8) {
-            let isSpace = (byte == 0x20) || (byte &- 0x09 <= 4) ? 1 : 0
-            base[valueStart + written] = isSpace == 1 ? 0x20 : byte
-            written &+= 1 &- (isSpace & previousWasSpace)
-            previousWasSpace = isSpace
-        }
-
-        /// Appends `utf8` to the value with each whitespace run turned into
-        /// one space: sixteen bytes at a time where nothing changes (no
-        /// whitespace but single spaces after a non-space: most of prose),
-        /// byte by byte elsewhere; both give the same bytes.
-        private mutating func feed(_ utf8: UnsafeBufferPointer<UInt8>) {
-            guard let src = utf8.baseAddress, !utf8.isEmpty else { return }
-            written = CanonicalWriter.collapse(src, utf8.count, into: base + valueStart, at: written, previousWasSpace: &previousWasSpace)
-        }
-    }
-
-    /// The collapse of `n` bytes at `src` written at `out + o`, continuing a
-    /// value whose last byte was a space when `previousWasSpace` is 1 (a run
-    /// across pieces stays one space); returns the new end. Trailing
-    /// whitespace is left for the caller to drop.
-    static func collapse(_ src: UnsafePointer<UInt8>, _ n: Int, into out: UnsafeMutablePointer<UInt8>, at start: Int,
-                         previousWasSpace: inout Int) -> Int {
-        var o = start
-        var previous = previousWasSpace
-        var i = 0
-        // Branch-free per byte: every whitespace byte is written as a space,
-        // but the output only advances past the first of a run.
-        @inline(__always) func scalar(_ end: Int) {
-            while i < end {
-                let byte = src[i]
-                let isSpace = (byte == 0x20) || (byte &- 0x09 <= 4) ? 1 : 0
-                out[o] = isSpace == 1 ? 0x20 : byte
-                o &+= 1 &- (isSpace & previous)
-                previous = isSpace
-                i &+= 1
-            }
-        }
-        scalar(min(1, n))
-        let space = SIMD16<UInt8>(repeating: 0x20)
-        let nine = SIMD16<UInt8>(repeating: 0x09)
-        let five = SIMD16<UInt8>(repeating: 5)
-        while i + 16 <= n {
-            let chunk = UnsafeRawPointer(src + i).loadUnaligned(as: SIMD16<UInt8>.self)
-            let before = UnsafeRawPointer(src + i - 1).loadUnaligned(as: SIMD16<UInt8>.self)
-            let control = (chunk &- nine) .< five
-            let spaceAfterSpace = (chunk .== space) .& ((before .== space) .| ((before &- nine) .< five))
-            if any(control .| spaceAfterSpace) {
-                scalar(i + 16)
-            } else {
-                UnsafeMutableRawPointer(out + o).storeBytes(of: chunk, as: SIMD16<UInt8>.self)
-                o &+= 16
-                i &+= 16
-                previous = chunk[15] == 0x20 ? 1 : 0
-            }
-        }
-        scalar(n)
-        previousWasSpace = previous
-        return o
-    }
-
-    /// One whole value collapsed into `out`, ends dropped; returns the count written.
-    static func collapse(_ utf8: UnsafeBufferPointer<UInt8>, into out: UnsafeMutablePointer<UInt8>) -> Int {
-        guard let src = utf8.baseAddress, !utf8.isEmpty else { return 0 }
-        var previous = 1  // leading whitespace is dropped
-        var o = collapse(src, utf8.count, into: out, at: 0, previousWasSpace: &previous)
-        if previous == 1 && o > 0 { o -= 1 }  // and trailing
-        return o
     }
 }

@@ -11,50 +11,16 @@ public struct EntryKey: RawRepresentable, Hashable, Comparable, Sendable, Codabl
     /// Builds a key from arbitrary text: whitespace and characters that are
     /// not safe in a URI become `-`, runs collapse, ends are trimmed.
     public init(sanitizing text: String) {
-        var text = text
-        // Most ids need no change: the text itself, no copy.
-        if text.withUTF8({ Self.isClean($0) }) {
-            rawValue = text
-            return
-        }
-        if let ascii = text.withUTF8({ Self.sanitizeASCII($0) }) {
-            rawValue = ascii
-            return
-        }
-        var out = ""
+        var out: [UInt8] = []
         out.reserveCapacity(text.utf8.count)
         var lastDash = true
         for scalar in text.unicodeScalars {
-            switch scalar {
-            case "a"..."z", "A"..."Z", "0"..."9", ".", "_", "~", "/", ":", "@", "!", "$", "'", "(", ")", "*", "+", ",", ";", "=":
-                out.unicodeScalars.append(scalar)
+            if scalar.isASCII, Self.isKept(UInt8(scalar.value)) {
+                out.append(UInt8(scalar.value))
                 lastDash = false
-            case _ where scalar.value >= 0xA0 && (scalar.properties.isAlphabetic || scalar.properties.numericType != nil):
+            } else if scalar.value >= 0xA0 && (scalar.properties.isAlphabetic || scalar.properties.numericType != nil) {
                 // Letters of other scripts stay readable in logs, percent-encoded in the id.
-                for byte in String(scalar).utf8 {
-                    out += "%" + String(byte, radix: 16, uppercase: true)
-                }
-                lastDash = false
-            default:
-                if !lastDash {
-                    out.append("-")
-                    lastDash = true
-                }
-            }
-        }
-        while out.hasSuffix("-") || out.hasSuffix("/") || out.hasSuffix(".") { out.removeLast() }
-        self.rawValue = out
-    }
-
-    /// `init(sanitizing:)` for ASCII text, on bytes; nil when the text is not ASCII.
-    private static func sanitizeASCII(_ b: UnsafeBufferPointer<UInt8>) -> String? {
-        var out = [UInt8]()
-        out.reserveCapacity(b.count)
-        var lastDash = true
-        for c in b {
-            guard c < 0x80 else { return nil }
-            if isKept(c) {
-                out.append(c)
+                for byte in String(scalar).utf8 { out += Array("%\(String(byte, radix: 16, uppercase: true))".utf8) }
                 lastDash = false
             } else if !lastDash {
                 out.append(UInt8(ascii: "-"))
@@ -62,25 +28,7 @@ public struct EntryKey: RawRepresentable, Hashable, Comparable, Sendable, Codabl
             }
         }
         while let last = out.last, last == UInt8(ascii: "-") || last == UInt8(ascii: "/") || last == UInt8(ascii: ".") { out.removeLast() }
-        return String(decoding: out, as: UTF8.self)
-    }
-
-    /// Whether `sanitizeASCII` would keep the bytes as they are (most ids):
-    /// allowed bytes and single dashes between them.
-    private static func isClean(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard let first = b.first, let last = b.last, first != UInt8(ascii: "-"),
-              last != UInt8(ascii: "-"), last != UInt8(ascii: "/"), last != UInt8(ascii: ".") else { return false }
-        var previousDash = false
-        for c in b {
-            if isKept(c) {
-                previousDash = false
-            } else if c == UInt8(ascii: "-") && !previousDash {
-                previousDash = true
-            } else {
-                return false
-            }
-        }
-        return true
+        rawValue = String(decoding: out, as: UTF8.self)
     }
 
     /// The ASCII bytes a key keeps as they are (every other one becomes a dash).

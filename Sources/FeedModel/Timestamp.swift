@@ -82,31 +82,15 @@ public struct Timestamp: Hashable, Comparable, Sendable, Codable, CustomStringCo
     /// (`2024-05-01T10:00:00Z`, `2024-05-01 10:00:00+02:00`, fractions ignored).
     /// A date-time without a zone is refused: guessing a zone would move the item.
     public init?(rfc3339 text: String) {
-        // Read in place when both ends are ASCII (then `trimmed()` is a byte range); else on the trimmed copy.
         var text = text
-        let parsed: Timestamp?? = text.withUTF8 { utf8 in
-            guard let range = asciiTrimmedRange(utf8) else { return nil }
-            return .some(Self.parseRFC3339(UnsafeBufferPointer(rebasing: utf8[range])))
-        }
-        if let parsed {
-            guard let parsed else { return nil }
-            self = parsed
-            return
-        }
-        var trimmed = text.trimmed()
-        guard let t = trimmed.withUTF8({ Self.parseRFC3339($0) }) else { return nil }
+        guard let t = text.withUTF8({ Self.init(rfc3339UTF8: $0) }) else { return nil }
         self = t
     }
 
-    /// `init(rfc3339:)` on UTF-8 bytes (of a `String`'s worth of text): in
-    /// place when both ends are ASCII, else on the trimmed text.
+    /// `init(rfc3339:)` on UTF-8 bytes, read in place.
     public init?(rfc3339UTF8 utf8: UnsafeBufferPointer<UInt8>) {
-        if let range = asciiTrimmedRange(utf8) {
-            guard let t = Self.parseRFC3339(UnsafeBufferPointer(rebasing: utf8[range])) else { return nil }
-            self = t
-        } else {
-            self.init(rfc3339: String(decoding: utf8, as: UTF8.self))
-        }
+        guard let t = Self.parseRFC3339(UnsafeBufferPointer(rebasing: utf8[Whitespace.trimmedRange(utf8)])) else { return nil }
+        self = t
     }
 
     /// RFC 3339 from trimmed UTF-8 bytes.

@@ -66,7 +66,7 @@ struct EntryBuilder {
         guard let titleValue = f.title else {
             throw Rejection(source: source, line: line, message: "missing title; add `title: …`")
         }
-        let title = collapseWhitespace(try text(titleValue, "title"))
+        let title = try text(titleValue, "title").collapsingWhitespace()
         guard !title.isEmpty else { throw reject(titleValue, "title is empty") }
 
         var entry = Entry(key: key, kind: kind, title: title, source: source, line: line)
@@ -172,7 +172,7 @@ struct EntryBuilder {
         case let .text(s, _):
             try checkCharacters(s, value, name)
             // "A. Author, B. Author" is a common shorthand for a list.
-            return s.split(separator: ",").map { collapseWhitespace(String($0)) }.filter { !$0.isEmpty }
+            return s.split(separator: ",").map { $0.collapsingWhitespace() }.filter { !$0.isEmpty }
         case let .list(items, _):
             var out: [String] = []
             for item in items {
@@ -180,7 +180,7 @@ struct EntryBuilder {
                     throw reject(item, "\(name) must be a list of text")
                 }
                 try checkCharacters(s, item, name)
-                let clean = collapseWhitespace(s)
+                let clean = s.collapsingWhitespace()
                 if !clean.isEmpty { out.append(clean) }
             }
             return out
@@ -214,7 +214,6 @@ struct EntryBuilder {
     /// Characters XML 1.0 forbids, written as escapes (`"\e"`, `"\u0000"`) that
     /// `SourceText` never saw as bytes: refused the same way, naming the field.
     private func checkCharacters(_ s: String, _ value: FieldValue, _ name: String) throws(Rejection) {
-        if !(s.utf8.withContiguousStorageIfAvailable { $0.contains(where: Self.isSuspect) } ?? s.utf8.contains(where: Self.isSuspect)) { return }
         for scalar in s.unicodeScalars {
             let v = scalar.value
             guard (v < 0x20 && v != 0x09 && v != 0x0A && v != 0x0D) || v == 0xFFFE || v == 0xFFFF else { continue }
@@ -222,11 +221,6 @@ struct EntryBuilder {
             throw reject(value, "\(name) holds \(what) (written as an escape), which XML does not allow; remove it")
         }
     }
-
-    /// A byte `checkCharacters` must look at: below U+0020 but tab, LF and
-    /// CR, or EF (which every U+FFFE and U+FFFF starts with). Text without
-    /// one has nothing to refuse.
-    static func isSuspect(_ c: UInt8) -> Bool { c < 0x20 ? c != 0x09 && c != 0x0A && c != 0x0D : c == 0xEF }
 
     private func location(_ value: FieldValue) throws(Rejection) -> Location? {
         switch value {
@@ -244,98 +238,6 @@ struct EntryBuilder {
             throw reject(value, "location must be text like \"US, WA, Seattle\"")
         }
     }
-}
-
-func collapseWhitespace(_ s: String) -> String {
-    var s = s
-    // Usually there is nothing to collapse: the same string back, without a copy.
-    if s.withUTF8({ isCollapsed($0) }) { return s }
-    if let fast = s.withUTF8({ collapseSimpleWhitespace($0) }) { return fast }
-    return s.split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
-}
-
-/// Whether `collapseWhitespace` would give the text back unchanged: ASCII
-/// or two-byte Latin letters (see `collapseSimpleWhitespace`), single spaces
-/// between words, and no other whitespace.
-func isCollapsed(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
-    guard let first = b.first, let last = b.last, first != 0x20, last != 0x20 else { return b.isEmpty }
-    var i = 0
-    // Sixteen bytes at a time while all are ASCII, none is other whitespace
-    // and no space follows a space (the byte before is in `before`).
-    if let base = b.baseAddress {
-        // (Constants of the concrete type: built in the expression, the operations compile to byte loops.)
-        let space = SIMD16<UInt8>(repeating: 0x20), tab = SIMD16<UInt8>(repeating: 0x09)
-        let five = SIMD16<UInt8>(repeating: 5), high = SIMD16<UInt8>(repeating: 0x80)
-        while i + 17 <= b.count {
-            let before = UnsafeRawPointer(base + i).loadUnaligned(as: SIMD16<UInt8>.self)
-            let chunk = UnsafeRawPointer(base + i + 1).loadUnaligned(as: SIMD16<UInt8>.self)
-            let other = (chunk &- tab) .< five
-            let nonASCII = chunk .>= high
-            let double = (chunk .== space) .& (before .== space)
-            guard !any(other .| nonASCII .| double) else { break }
-            i += 16
-        }
-    }
-    var previousWasSpace = false
-    if i > 0 {
-        // Bytes 1 through i are checked; byte 0 only for its first test (it is ASCII, as byte 1 is).
-        guard first < 0x80, first < 0x09 || first > 0x0D else { return false }
-        previousWasSpace = b[i] == 0x20
-        i += 1
-    }
-    while i < b.count {
-        let c = b[i]
-        if c == 0x20 {
-            if previousWasSpace { return false }
-            previousWasSpace = true
-            i += 1
-            continue
-        }
-        previousWasSpace = false
-        if c >= 0x09 && c <= 0x0D { return false }
-        if c < 0x80 {
-            i += 1
-        } else {
-            guard c >= 0xC3, c <= 0xC9, i + 1 < b.count else { return false }
-            i += 2
-        }
-    }
-    return true
-}
-
-/// `collapseWhitespace` on bytes, for text of ASCII and two-byte Latin
-/// letters (U+00C0–U+027F): there every whitespace `Character` is one ASCII
-/// byte (or CR LF) and nothing combines with it. Nil for any other text.
-func collapseSimpleWhitespace(_ b: UnsafeBufferPointer<UInt8>) -> String? {
-    var simple = true
-    // Written straight into the string's storage: the result is never longer than the input.
-    let out = String(unsafeUninitializedCapacity: b.count) { out in
-        var o = 0
-        var pendingSpace = false
-        var i = 0
-        while i < b.count {
-            let c = b[i]
-            if c == 0x20 || (c >= 0x09 && c <= 0x0D) {
-                pendingSpace = o > 0
-                i += 1
-                continue
-            }
-            if pendingSpace { out[o] = 0x20; o += 1; pendingSpace = false }
-            if c < 0x80 {
-                out[o] = c
-                o += 1
-                i += 1
-            } else {
-                guard c >= 0xC3, c <= 0xC9, i + 1 < b.count else { simple = false; return 0 }
-                out[o] = c
-                out[o + 1] = b[i + 1]
-                o += 2
-                i += 2
-            }
-        }
-        return o
-    }
-    return simple ? out : nil
 }
 
 private func hex4(_ v: UInt32) -> String {

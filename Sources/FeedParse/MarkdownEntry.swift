@@ -14,161 +14,63 @@ public enum MarkdownEntry {
     public static func parse(_ text: String, source: String) throws(Rejection) -> Entry {
         var text = text
         let result = text.withUTF8 { utf8 -> Result<Entry, Rejection> in
-            do throws(Rejection) {
-                var (entry, body) = try head(utf8, source: source)
-                switch body {
-                case let .bytes(range): entry.body = String(decoding: UnsafeBufferPointer(rebasing: utf8[range]), as: UTF8.self)
-                case let .text(text): entry.body = text
-                }
-                return .success(entry)
-            } catch {
-                return .failure(error)
-            }
+            do throws(Rejection) { return .success(try entry(utf8, source: source)) } catch { return .failure(error) }
         }
         return try result.get()
     }
 
-    /// What the diff needs of a file's entry, from its checked UTF-8 (see
-    /// `SourceText.validated`): the body is fingerprinted where it lies,
-    /// never copied into a `String`.
-    public static func record(_ utf8: UnsafeBufferPointer<UInt8>, source: String) throws(Rejection) -> EntryRecord {
-        let (entry, body) = try head(utf8, source: source)
-        switch body {
-        case let .bytes(range):
-            return EntryRecord(entry, fingerprint: entry.fingerprint(bodyUTF8: UnsafeBufferPointer(rebasing: utf8[range])))
-        case let .text(text):
-            var text = text
-            return EntryRecord(entry, fingerprint: text.withUTF8 { entry.fingerprint(bodyUTF8: $0) })
-        }
-    }
-
-    /// Where an entry's body is: trimmed bytes of the file, or text made
-    /// when that is not possible (an end that is not ASCII, which
-    /// `trimmed()` judges; a `body` field).
-    enum Body {
-        case bytes(Range<Int>)
-        case text(String)
-    }
-
-    /// The entry from the front matter (its `body` left empty) and where its body is.
-    static func head(_ utf8: UnsafeBufferPointer<UInt8>, source: String) throws(Rejection) -> (Entry, Body) {
-        guard let offsets = splitOffsets(utf8) else {
-            // Not split on bytes: let the String version say why.
-            _ = try split(String(decoding: utf8, as: UTF8.self), source: source)
-            throw Rejection(source: source, line: 1, message: "unterminated front matter: the `---` on line 1 has no closing `---` line")
-        }
-        let yaml = UnsafeBufferPointer(rebasing: utf8[offsets.yaml])
-        let bodyBytes = UnsafeBufferPointer(rebasing: utf8[offsets.body])
-        let body: Body
-        if let trimmed = asciiTrimmedRange(bodyBytes) {
-            body = .bytes((trimmed.lowerBound + offsets.body.lowerBound)..<(trimmed.upperBound + offsets.body.lowerBound))
+    private static func entry(_ utf8: UnsafeBufferPointer<UInt8>, source: String) throws(Rejection) -> Entry {
+        let (yamlRange, bodyRange) = try split(utf8, source: source)
+        let yaml = UnsafeBufferPointer(rebasing: utf8[yamlRange])
+        let bodyBytes = UnsafeBufferPointer(rebasing: utf8[bodyRange])
+        let body = String(decoding: UnsafeBufferPointer(rebasing: bodyBytes[Whitespace.trimmedRange(bodyBytes)]), as: UTF8.self)
+        // The usual `key: value` lines straight from the bytes; anything else through Yams.
+        let fields: [String: FieldValue]
+        if let simple = SimpleFrontMatter.fields(yaml, firstLine: 2) {
+            fields = simple
         } else {
-            body = .text(String(decoding: bodyBytes, as: UTF8.self).trimmed())
+            fields = try FrontMatter.fields(Substring(String(decoding: yaml, as: UTF8.self)), firstLine: 2, source: source)
         }
-        let hasBody: Bool
-        switch body {
-        case let .bytes(range): hasBody = !range.isEmpty
-        case let .text(text): hasBody = !text.isEmpty
-        }
-        let entry: Entry
-        if let simple = SimpleEntry.entry(yaml, source: source, hasBody: hasBody) {
-            entry = simple
-        } else {
-            // The general path: any YAML, and every rejection with its reason.
-            let fields: [String: FieldValue]
-            if let simple = SimpleFrontMatter.fields(yaml, firstLine: 2) {
-                fields = simple
-            } else {
-                fields = try FrontMatter.fields(Substring(String(decoding: yaml, as: UTF8.self)), firstLine: 2, source: source)
-            }
-            let builder = EntryBuilder(source: source, line: 1, defaultKey: .pathWithoutExtension(source))
-            entry = try builder.build(fields, hasBody: hasBody)
-        }
-        // Without a body of its own, the entry's body is its `body` field (or nothing).
-        return (entry, hasBody ? body : .text(entry.body))
+        let builder = EntryBuilder(source: source, line: 1, defaultKey: .pathWithoutExtension(source))
+        return try builder.build(fields, body: body)
     }
 
-    /// `split` on UTF-8 bytes: the byte ranges of the YAML and the body, or
-    /// nil when `split` would throw. A line feed byte is always a whole
-    /// `Character`, so both agree on every text.
-    static func splitOffsets(_ b: UnsafeBufferPointer<UInt8>) -> (yaml: Range<Int>, body: Range<Int>)? {
+    /// Splits `---\nYAML\n---\nBODY` into the byte ranges of the YAML and
+    /// the body. The closing fence may also be `...`; blanks may trail either fence.
+    static func split(_ b: UnsafeBufferPointer<UInt8>, source: String) throws(Rejection) -> (yaml: Range<Int>, body: Range<Int>) {
         let n = b.count
-        let dash = UInt8(ascii: "-"), dot = UInt8(ascii: "."), lf = UInt8(ascii: "\n")
-        // `---`, then optional blanks, then the end of the line (as `split` accepts).
-        guard n >= 3, b[0] == dash, b[1] == dash, b[2] == dash else { return nil }
-        var i = 3
-        while i < n, b[i] == 0x20 || b[i] == 0x09 { i += 1 }
-        guard i == n || b[i] == lf else { return nil }
-        guard let base = b.baseAddress else { return nil }
-        // Line ends found by memchr (a byte loop here was 1.6 % of a first run).
         func lineEnd(from start: Int) -> Int {
-            guard start < n, let found = memchr(base + start, Int32(lf), n - start) else { return n }
-            return base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+            var i = start
+            while i < n, b[i] != 0x0A { i += 1 }
+            return i
         }
-        let afterOpen = min(lineEnd(from: 0) + 1, n)
-        var lineStart = afterOpen
-        var lineNumber = 2
-        while lineStart < n {
-            let lineEnd = lineEnd(from: lineStart)
-            var fenceEnd = lineEnd
-            while fenceEnd > lineStart, b[fenceEnd - 1] == 0x20 || b[fenceEnd - 1] == 0x09 { fenceEnd -= 1 }
-            if fenceEnd - lineStart == 3 {
-                let c = b[lineStart]
-                if (c == dash || c == dot) && b[lineStart + 1] == c && b[lineStart + 2] == c {
-                    let bodyStart = lineEnd < n ? lineEnd + 1 : n
-                    return (afterOpen..<lineStart, bodyStart..<n)
-                }
-            }
-            if lineNumber > maxFrontMatterLines { return nil }
-            lineStart = lineEnd < n ? lineEnd + 1 : n
-            lineNumber += 1
+        /// Whether the line is `fence` (`-` or `.` three times), blanks after it allowed.
+        func isFence(_ start: Int, _ end: Int, _ mark: UInt8) -> Bool {
+            var e = end
+            while e > start, b[e - 1] == 0x20 || b[e - 1] == 0x09 { e -= 1 }
+            return e - start == 3 && b[start] == mark && b[start + 1] == mark && b[start + 2] == mark
         }
-        return nil
-    }
-
-    /// Splits `---\nYAML\n---\nBODY`. The closing fence may also be `...`.
-    static func split(_ text: String, source: String) throws(Rejection) -> (yaml: Substring, body: Substring) {
-        // Trailing blanks on the opening fence are as harmless as on the closing one.
-        let firstLineEnd = text.firstIndex(of: "\n") ?? text.endIndex
-        var opening = text[..<firstLineEnd]
-        while let last = opening.last, last == " " || last == "\t" { opening = opening.dropLast() }
-        guard opening == "---" else {
+        let firstEnd = lineEnd(from: 0)
+        guard isFence(0, firstEnd, UInt8(ascii: "-")) else {
             throw Rejection(source: source, line: 1,
                             message: "no front matter: a Markdown entry starts with a line `---`, then `title:`, `date:` … and a closing `---`")
         }
-        let afterOpen = firstLineEnd < text.endIndex ? text.index(after: firstLineEnd) : text.endIndex
+        let afterOpen = min(firstEnd + 1, n)
         var lineStart = afterOpen
         var lineNumber = 2
-        while lineStart < text.endIndex {
-            let lineEnd = text[lineStart...].firstIndex(of: "\n") ?? text.endIndex
-            let line = text[lineStart..<lineEnd]
-            var fence = line
-            while let last = fence.last, last == " " || last == "\t" { fence = fence.dropLast() }
-            if fence == "---" || fence == "..." {
-                let bodyStart = lineEnd < text.endIndex ? text.index(after: lineEnd) : text.endIndex
-                return (text[afterOpen..<lineStart], text[bodyStart...])
+        var tooLong = false
+        while lineStart < n {
+            let end = lineEnd(from: lineStart)
+            if isFence(lineStart, end, UInt8(ascii: "-")) || isFence(lineStart, end, UInt8(ascii: ".")) {
+                if tooLong {
+                    throw Rejection(source: source, line: 1,
+                                    message: "front matter too long: it closes on line \(lineNumber), over the limit of \(maxFrontMatterLines) lines; move long text into the body")
+                }
+                return (afterOpen..<lineStart, min(end + 1, n)..<n)
             }
-            if lineNumber > maxFrontMatterLines {
-                try oversized(text[lineEnd...], after: lineNumber, source: source)
-            }
-            lineStart = lineEnd < text.endIndex ? text.index(after: lineEnd) : text.endIndex
+            if lineNumber > maxFrontMatterLines { tooLong = true }
+            lineStart = end + 1
             lineNumber += 1
-        }
-        throw Rejection(source: source, line: 1,
-                        message: "unterminated front matter: the `---` on line 1 has no closing `---` line")
-    }
-
-    /// Past the line limit: an oversized block when a closing fence follows, else an unterminated one.
-    private static func oversized(_ rest: Substring, after lineNumber: Int, source: String) throws(Rejection) -> Never {
-        var number = lineNumber
-        for line in rest.split(separator: "\n", omittingEmptySubsequences: false).dropFirst() {
-            number += 1
-            var fence = line
-            while let last = fence.last, last == " " || last == "\t" { fence = fence.dropLast() }
-            if fence == "---" || fence == "..." {
-                throw Rejection(source: source, line: 1,
-                                message: "front matter too long: it closes on line \(number), over the limit of \(maxFrontMatterLines) lines; move long text into the body")
-            }
         }
         throw Rejection(source: source, line: 1,
                         message: "unterminated front matter: the `---` on line 1 has no closing `---` line")

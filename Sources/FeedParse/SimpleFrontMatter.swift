@@ -55,11 +55,6 @@ enum SimpleFrontMatter {
             }
             return String(decoding: out, as: UTF8.self)
         }
-
-        /// Its bytes, when they are its text (no `''` to undo).
-        func bytes(in bytes: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8>? {
-            doubledQuotes ? nil : UnsafeBufferPointer(rebasing: bytes[start..<end])
-        }
     }
 
     /// A field's value, its list items kept by the reader (`Reader.items`).

@@ -25,22 +25,29 @@ public final class AtomicBatch {
 
     deinit { discard() }
 
+    /// What `stage` did with a file, and the stamp the file has (the
+    /// target's now when unchanged, once the batch commits when written; nil in a dry run).
+    public struct Staged: Sendable, Equatable {
+        public var outcome: AtomicFile.Outcome
+        public var stamp: OutputStamp?
+    }
+
     /// Stages `bytes` for `path`: `.unchanged` (nothing staged) when the file
     /// already holds exactly these bytes, so its mtime stays.
     ///
     /// - Throws: `FileWriteError`; nothing is left of this file's temp.
     @discardableResult
-    public func stage(_ bytes: [UInt8], to path: String) throws(FileWriteError) -> AtomicFile.Outcome {
-        if AtomicFile.contentsEqual(path, bytes) { return .unchanged }
-        if dryRun { return .written }
+    public func stage(_ bytes: [UInt8], to path: String) throws(FileWriteError) -> Staged {
+        if let stamp = AtomicFile.stampIfEqual(path, bytes) { return Staged(outcome: .unchanged, stamp: stamp) }
+        if dryRun { return Staged(outcome: .written, stamp: nil) }
         // Staged twice (should not happen): the newer bytes win.
         if let i = staged.firstIndex(where: { $0.path == path }) {
             unlink(staged[i].temp)
             staged.remove(at: i)
         }
-        let temp = try AtomicFile.writeTemp(bytes, for: path)
+        let (temp, stamp) = try AtomicFile.writeTemp(bytes, for: path)
         staged.append((temp, path))
-        return .written
+        return Staged(outcome: .written, stamp: stamp)
     }
 
     /// How many files wait for `commit`.

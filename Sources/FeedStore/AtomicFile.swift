@@ -1,3 +1,5 @@
+import Foundation
+import Syscall
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -11,7 +13,38 @@ public struct FileWriteError: Error, CustomStringConvertible {
     public var description: String { "\(path): \(call): \(String(cString: strerror(code)))" }
 }
 
+/// What an output file looked like when feedd last wrote or kept it: a file
+/// with another stamp was changed, replaced or removed by someone else.
+public struct OutputStamp: Sendable, Equatable {
+    public var size: Int64
+    public var mtimeNanoseconds: Int64
+    public var inode: UInt64
+
+    public init(size: Int64, mtimeNanoseconds: Int64, inode: UInt64) {
+        self.size = size
+        self.mtimeNanoseconds = mtimeNanoseconds
+        self.inode = inode
+    }
+
+    init(_ st: stat) {
+        self.init(size: Int64(st.st_size), mtimeNanoseconds: Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec),
+                  inode: UInt64(st.st_ino))
+    }
+
+    /// The stamp of the regular file at `path`, or nil.
+    public static func of(_ path: String) -> OutputStamp? {
+        var st = stat()
+        guard lstat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { return nil }
+        return OutputStamp(st)
+    }
+}
+
 /// Writes output files so that no reader and no crash ever sees half a file.
+///
+/// A file is replaced by a temp file beside it, `.NAME.tmp-PID`: written in
+/// full, fsync'd, made 0644 (whatever the umask), renamed over the target,
+/// then the directory fsync'd. The temp names are this type's alone, and so
+/// is cleaning up the ones a crash leaves (`removeDebris`).
 public enum AtomicFile {
     public enum Outcome: Sendable, Equatable {
         /// The file already held these bytes; it was not touched (mtime kept).
@@ -19,49 +52,46 @@ public enum AtomicFile {
         case written
     }
 
-    /// Replaces `path` with `bytes`: a temp file in the same directory,
-    /// written in full, fsync'd, made 0644 (whatever the umask), renamed over
-    /// the target, then the directory fsync'd. When the file already holds
-    /// exactly these bytes nothing is written.
+    /// Replaces `path` with `bytes`; when the file already holds exactly
+    /// these bytes nothing is written.
     ///
     /// - Throws: `FileWriteError`; the previous file is then untouched and no
     ///   temp file is left behind.
     @discardableResult
     public static func write(_ bytes: [UInt8], to path: String, dryRun: Bool = false) throws(FileWriteError) -> Outcome {
         let batch = AtomicBatch(dryRun: dryRun)
-        let outcome = try batch.stage(bytes, to: path)
+        let staged = try batch.stage(bytes, to: path)
         try batch.commit()
-        return outcome
+        return staged.outcome
     }
 
-    /// Writes `bytes` to a new temp file beside `path` (`.NAME.tmp-PID`),
-    /// fsync'd and made 0644; returns the temp file's path.
+    /// The temp file beside `path` that this process writes.
+    static func tempPath(for path: String) -> String {
+        "\(directory(of: path))/.\(name(of: path)).tmp-\(getpid())"
+    }
+
+    /// Writes `bytes` to a new temp file beside `path`, fsync'd and made
+    /// 0644; returns the temp file's path and its stamp (which the target
+    /// has once the temp is renamed over it).
     ///
     /// - Throws: `FileWriteError` (ENOSPC, EROFS, EACCES, EIO …); the temp file is then removed.
-    static func writeTemp(_ bytes: [UInt8], for path: String) throws(FileWriteError) -> String {
-        let temp = "\(directory(of: path))/.\(name(of: path)).tmp-\(getpid())"
-        let fd = retryEINTR { open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o644) }
+    static func writeTemp(_ bytes: [UInt8], for path: String) throws(FileWriteError) -> (temp: String, stamp: OutputStamp) {
+        let temp = tempPath(for: path)
+        let fd = retryingEINTR { open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o644) }
         guard fd >= 0 else { throw FileWriteError(path: path, call: "open \(temp)", code: errno) }
         var failure: FileWriteError?
-        bytes.withUnsafeBytes { raw in
-            var offset = 0
-            while offset < raw.count {
-                let n = retryEINTR { Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset) }
-                if n <= 0 {
-                    failure = FileWriteError(path: path, call: "write", code: n < 0 ? errno : ENOSPC)
-                    return
-                }
-                offset += n
-            }
-        }
+        let code = bytes.withUnsafeBytes { writeAll(fd, $0) }
+        if code != 0 { failure = FileWriteError(path: path, call: "write", code: code) }
         if failure == nil, fsync(fd) != 0 { failure = FileWriteError(path: path, call: "fsync", code: errno) }
         if failure == nil, fchmod(fd, 0o644) != 0 { failure = FileWriteError(path: path, call: "fchmod", code: errno) }
+        var st = stat()
+        if failure == nil, fstat(fd, &st) != 0 { failure = FileWriteError(path: path, call: "fstat", code: errno) }
         if close(fd) != 0, failure == nil { failure = FileWriteError(path: path, call: "close", code: errno) }
         if let failure {
             unlink(temp)
             throw failure
         }
-        return temp
+        return (temp, OutputStamp(st))
     }
 
     static func directory(of path: String) -> String {
@@ -82,32 +112,37 @@ public enum AtomicFile {
         }
     }
 
-    /// True when `path` is a regular file holding exactly `bytes`.
-    public static func contentsEqual(_ path: String, _ bytes: [UInt8]) -> Bool {
-        let fd = retryEINTR { open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK) }
-        guard fd >= 0 else { return false }
+    /// The stamp of `path` when it is a regular file holding exactly `bytes`.
+    public static func stampIfEqual(_ path: String, _ bytes: [UInt8]) -> OutputStamp? {
+        let fd = retryingEINTR { open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK) }
+        guard fd >= 0 else { return nil }
         defer { close(fd) }
         var st = stat()
-        guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG, Int(st.st_size) == bytes.count else { return false }
+        guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG, Int(st.st_size) == bytes.count else { return nil }
         var existing = [UInt8](repeating: 0, count: bytes.count)
-        var offset = 0
-        let ok = existing.withUnsafeMutableBytes { raw -> Bool in
+        let complete = existing.withUnsafeMutableBytes { raw -> Bool in
+            var offset = 0
             while offset < raw.count {
-                let n = retryEINTR { read(fd, raw.baseAddress! + offset, raw.count - offset) }
+                let n = retryingEINTR { read(fd, raw.baseAddress! + offset, raw.count - offset) }
                 if n <= 0 { return false }
                 offset += n
             }
             return true
         }
-        return ok && existing == bytes
+        return complete && existing == bytes ? OutputStamp(st) : nil
     }
-}
 
-/// Repeats a system call interrupted by a signal.
-@inline(__always)
-func retryEINTR<T: BinaryInteger>(_ call: () -> T) -> T {
-    while true {
-        let r = call()
-        if r >= 0 || errno != EINTR { return r }
+    /// Removes the temp files (`.NAME.tmp-PID`) that a crash between
+    /// writing and renaming left in `directory`: those whose NAME `isOurs`
+    /// accepts and whose writer is gone (or is this process, between runs).
+    public static func removeDebris(in directory: String, isOurs: (String) -> Bool) {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return }
+        for name in names {
+            guard name.hasPrefix("."), let marker = name.range(of: ".tmp-", options: .backwards),
+                  let pid = Int32(name[marker.upperBound...]), pid > 0 else { continue }
+            let base = String(name[name.index(after: name.startIndex)..<marker.lowerBound])
+            guard isOurs(base), pid == getpid() || (kill(pid, 0) != 0 && errno == ESRCH) else { continue }
+            unlink(directory + "/" + name)
+        }
     }
 }

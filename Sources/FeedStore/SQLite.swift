@@ -14,11 +14,7 @@ public struct StoreError: Error, CustomStringConvertible {
 final class Database {
     private(set) var handle: OpaquePointer?
 
-    /// Process-wide settings, made once before the first connection opens.
-    private static let configured: Void = { _ = feedd_sqlite_disable_memstatus() }()
-
     init(path: String) throws(StoreError) {
-        Self.configured
         var db: OpaquePointer?
         let rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nil)
         guard rc == SQLITE_OK, let db else {
@@ -77,34 +73,18 @@ final class Statement {
     private unowned let db: Database
     private let sql: String
 
-    private let parameterCount: Int
-
     init(_ stmt: OpaquePointer, db: Database, sql: String) {
         self.stmt = stmt
         self.db = db
         self.sql = sql
-        parameterCount = Int(sqlite3_bind_parameter_count(stmt))
     }
-
-    /// The bytes of the bound text and blob values, owned here so SQLite
-    /// reads them in place (`SQLITE_STATIC`) instead of copying each one:
-    /// valid until the next `start` (every `bind` of an array starts one),
-    /// after which every parameter is bound again or cleared.
-    private var arena: UnsafeMutableRawPointer?
-    private var arenaCapacity = 0
 
     deinit {
         sqlite3_finalize(stmt)
-        arena?.deallocate()
     }
 
-    nonisolated(unsafe) private static let emptyText: UnsafePointer<CChar> = {
-        let p = UnsafeMutablePointer<CChar>.allocate(capacity: 1)
-        p.initialize(to: 0)
-        return UnsafePointer(p)
-    }()
-
-    /// Binds values by position (1-based) after resetting.
+    /// Binds values by position (1-based) after resetting. SQLite copies
+    /// text and blobs (`SQLITE_TRANSIENT`), so the values need not outlive the call.
     @discardableResult
     func bind(_ values: SQLValue...) throws(StoreError) -> Statement {
         try bind(values)
@@ -112,99 +92,27 @@ final class Statement {
 
     @discardableResult
     func bind(_ values: [SQLValue]) throws(StoreError) -> Statement {
-        // Room for every value first: the arena must not move once a value points into it.
-        var needed = 0
-        for value in values {
-            switch value {
-            case let .text(v): needed += v.utf8.count
-            case let .blob(v): needed += v.count
-            case .digest: needed += 32
-            case .null, .int: break
-            }
-        }
-        start(bytes: needed)
-        // Bindings left from the last use are cleared unless every parameter is bound again.
-        if values.count < parameterCount { sqlite3_clear_bindings(stmt) }
+        sqlite3_reset(stmt)
+        sqlite3_clear_bindings(stmt)
         for (i, value) in values.enumerated() {
             let index = Int32(i + 1)
+            let rc: Int32
             switch value {
-            case .null: try bindNull(index)
-            case let .int(v): try bind(index, int: v)
-            case let .text(v): try bind(index, text: v)  // "" is text, not NULL: it gets a pointer too
-            case let .blob(v): try bind(index, blob: v)
-            case let .digest(f): try bind(index, digest: f)
+            case .null: rc = sqlite3_bind_null(stmt, index)
+            case let .int(v): rc = sqlite3_bind_int64(stmt, index, v)
+            case let .text(v):
+                // "" is text, not NULL: `withCString` gives it a valid pointer too.
+                rc = v.withCString { sqlite3_bind_text(stmt, index, $0, Int32(v.utf8.count), feedd_sqlite_transient()) }
+            case let .blob(v):
+                // An empty blob is bound as a zero-length blob, not NULL.
+                rc = v.isEmpty ? sqlite3_bind_zeroblob(stmt, index, 0)
+                    : v.withUnsafeBytes { sqlite3_bind_blob(stmt, index, $0.baseAddress, Int32($0.count), feedd_sqlite_transient()) }
+            case let .digest(f):
+                rc = f.withUnsafeBytes { sqlite3_bind_blob(stmt, index, $0.baseAddress, Int32($0.count), feedd_sqlite_transient()) }
             }
+            if rc != SQLITE_OK { throw StoreError(call: "bind \(sql.prefix(40))", code: rc, message: db.lastMessage) }
         }
         return self
-    }
-
-    // MARK: Binding value by value
-
-    /// Where the next value goes in the arena, between `start` and `run`.
-    private var arenaUsed = 0
-
-    /// Resets the statement for binding value by value (`bind(_:text:)`…,
-    /// then `run()`; the hot inserts bind every parameter this way, without
-    /// an array of values): no copy of a string but its bytes into the arena. `bytes` is the
-    /// length of all text and blobs to come; a value past it is bound as a
-    /// copy SQLite makes (`SQLITE_TRANSIENT`), never past the arena's end.
-    func start(bytes: Int) {
-        sqlite3_reset(stmt)
-        arenaUsed = 0
-        if bytes > arenaCapacity {
-            arena?.deallocate()
-            arenaCapacity = max(bytes, 2 * arenaCapacity, 256)
-            arena = UnsafeMutableRawPointer.allocate(byteCount: arenaCapacity, alignment: 8)
-        }
-    }
-
-    func bind(_ index: Int32, int v: Int64) throws(StoreError) {
-        try check(sqlite3_bind_int64(stmt, index, v))
-    }
-
-    func bindNull(_ index: Int32) throws(StoreError) {
-        try check(sqlite3_bind_null(stmt, index))
-    }
-
-    func bind(_ index: Int32, text: String) throws(StoreError) {
-        // Native strings lend their bytes without a copy of the string (`withUTF8` needs a `var`).
-        let rc = text.utf8.withContiguousStorageIfAvailable { bytes in
-            bindBytes(index, UnsafeRawBufferPointer(bytes), isText: true)
-        } ?? {
-            var copy = text
-            return copy.withUTF8 { bindBytes(index, UnsafeRawBufferPointer($0), isText: true) }
-        }()
-        try check(rc)
-    }
-
-    func bind(_ index: Int32, blob: [UInt8]) throws(StoreError) {
-        try check(blob.withUnsafeBytes { bindBytes(index, $0, isText: false) })
-    }
-
-    func bind(_ index: Int32, digest: Fingerprint) throws(StoreError) {
-        try check(digest.withUnsafeBytes { bindBytes(index, $0, isText: false) })
-    }
-
-    private func bindBytes(_ index: Int32, _ bytes: UnsafeRawBufferPointer, isText: Bool) -> Int32 {
-        let count = bytes.count
-        var pointer: UnsafeRawPointer = UnsafeRawPointer(Self.emptyText)
-        var destructor: sqlite3_destructor_type?  // nil: SQLITE_STATIC
-        if count > 0, let source = bytes.baseAddress {
-            if let arena, arenaUsed + count <= arenaCapacity {
-                (arena + arenaUsed).copyMemory(from: source, byteCount: count)
-                pointer = UnsafeRawPointer(arena + arenaUsed)
-                arenaUsed += count
-            } else {
-                pointer = source
-                destructor = feedd_sqlite_transient()
-            }
-        }
-        return isText ? sqlite3_bind_text(stmt, index, pointer.assumingMemoryBound(to: CChar.self), Int32(count), destructor)
-            : sqlite3_bind_blob(stmt, index, pointer, Int32(count), destructor)
-    }
-
-    private func check(_ rc: Int32) throws(StoreError) {
-        if rc != SQLITE_OK { throw StoreError(call: "bind \(sql.prefix(40))", code: rc, message: db.lastMessage) }
     }
 
     /// Runs a statement that returns no rows.

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Syscall
 
 /// Thin wrappers over the inotify system calls; every one retries `EINTR`
 /// and turns `errno` into a ``WatchError`` that names the call.
@@ -41,15 +42,6 @@ enum Inotify {
         let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
         guard count > 0 else { return nil }
         return String(decoding: buffer[..<count], as: UTF8.self).trimmingNewlines()
-    }
-}
-
-/// Repeats a system call that `EINTR` interrupted.
-func retryingEINTR<T: SignedInteger>(_ call: () -> T) -> T {
-    while true {
-        let result = call()
-        if result < 0 && errno == EINTR { continue }
-        return result
     }
 }
 

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Syscall
 
 /// A pipe that wakes the watch loop's `poll(2)` when it must stop.
 ///

@@ -1,6 +1,8 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Syscall
+import FeedModel
 
 /// The watcher's state and its `poll(2)` loop, confined to one thread.
 ///
@@ -88,9 +90,8 @@ final class WatchLoop {
             }
             let next = [debouncer.deadline, nextRootCheck].compactMap { $0 }.min()
             let timeout = Self.pollTimeout(until: next, now: .now)
-            let ready = poll(&descriptors, nfds_t(descriptors.count), timeout)
+            let ready = retryingEINTR { poll(&descriptors, nfds_t(descriptors.count), timeout) }
             if ready < 0 {
-                if errno == EINTR { continue }
                 pending.note(.rescan("watching stopped: poll failed: \(String(cString: strerror(errno)))"))
                 _ = deliver()
                 return
@@ -121,10 +122,9 @@ final class WatchLoop {
     private func drain(into buffer: UnsafeMutableRawBufferPointer) {
         while inotifyFD >= 0 {
             if let due = debouncer.deadline, ContinuousClock.now >= due { return }
-            let count = read(inotifyFD, buffer.baseAddress, buffer.count)
+            let count = retryingEINTR { read(inotifyFD, buffer.baseAddress, buffer.count) }
             if count < 0 {
                 switch errno {
-                case EINTR: continue
                 case EAGAIN: return
                 default:
                     let message = String(cString: strerror(errno))
@@ -214,11 +214,11 @@ final class WatchLoop {
         }
 
         guard let items = DirectoryListing.items(at: absolute) else { return }
-        for item in items where !item.name.hasPrefix(".") {
+        for item in items where !SourceRule.isHidden(item.name) {
             let child = path.isEmpty ? item.name : path + "/" + item.name
             if item.isDirectory {
                 watchDirectory(child, reportingFiles: reportingFiles)
-            } else if reportingFiles && item.isRegularFile {
+            } else if reportingFiles && item.isRegularFile && SourceRule.isSource(fileName: item.name) {
                 pending.apply(.changed(child))
             }
         }

@@ -1,3 +1,5 @@
+import FeedModel
+
 /// Which directory each inotify watch descriptor stands for, and what an
 /// event on it means.
 ///
@@ -58,7 +60,9 @@ struct WatchTable: Sendable {
             // Below the root, the parent's IN_DELETE/IN_MOVED_FROM says it, with a name.
             return isRoot ? [.rootGone] : []
         }
-        guard !event.name.isEmpty, !event.name.hasPrefix(".") else { return [] }
+        // Which names count is the source tree's rule (`SourceRule`): hidden
+        // names never, and of files only sources.
+        guard !event.name.isEmpty, !SourceRule.isHidden(event.name) else { return [] }
         let path = isRoot ? event.name : directory + "/" + event.name
 
         if mask.contains(.isDirectory) {
@@ -66,6 +70,7 @@ struct WatchTable: Sendable {
             if !mask.isDisjoint(with: [.delete, .movedFrom]) { return [.removedDirectory(path)] }
             return []
         }
+        guard SourceRule.isSource(fileName: event.name) else { return [] }
         if !mask.isDisjoint(with: [.closeWrite, .movedTo]) { return [.changed(path)] }
         if !mask.isDisjoint(with: [.delete, .movedFrom]) { return [.removed(path)] }
         if mask.contains(.create) { return [.created(path)] }

@@ -6,6 +6,7 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+import Syscall
 
 /// Tells systemd about the daemon's state over the `sd_notify(3)` datagram
 /// protocol: `READY=1`, `STATUS=…`, `RELOADING=1`, `STOPPING=1`, `WATCHDOG=1`.
@@ -187,15 +188,5 @@ public struct SystemdNotifier: Sendable {
             return .failure(.shortWrite(sent: sent, expected: message.count, socket: address.text))
         }
         return .success(())
-    }
-}
-
-/// Repeats a system call that `EINTR` interrupted; any other result, and
-/// `errno`, is the caller's to read.
-func retryingEINTR<T: SignedInteger>(_ call: () -> T) -> T {
-    while true {
-        let result = call()
-        if result < 0 && errno == EINTR { continue }
-        return result
     }
 }

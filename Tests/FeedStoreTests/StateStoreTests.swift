@@ -14,10 +14,11 @@ struct StateStoreTests {
         return dir
     }
 
-    static func stored(_ key: String, kind: EntryKind = .publication, day: Int64) -> StoredEntry {
+    static func stored(_ key: String, kind: EntryKind = .publication, day: Int64, facets: [Facet] = []) -> StoredEntry {
         StoredEntry(key: EntryKey(rawValue: key), kind: kind, source: "\(key).md", title: "Title \(key)",
                     fingerprint: Fingerprint(ofText: key), published: Timestamp(seconds: day * 86_400),
-                    updated: Timestamp(seconds: day * 86_400), firstSeen: Timestamp(seconds: 1), lastChanged: Timestamp(seconds: 2))
+                    updated: Timestamp(seconds: day * 86_400), firstSeen: Timestamp(seconds: 1), lastChanged: Timestamp(seconds: 2),
+                    facets: facets)
     }
 
     @Test func entriesSurviveReopening() throws {
@@ -25,8 +26,8 @@ struct StateStoreTests {
         do {
             let store = try StateStore(directory: dir)
             try store.transaction {
-                for i in 0..<10 { try store.put(entry: Self.stored("k\(i)", day: Int64(i))) }
-                try store.put(file: FileRecord(path: "a.md", stamp: FileStamp(size: 1, mtimeNanoseconds: 2, ctimeNanoseconds: 3, inode: 4),
+                for i in 0..<10 { try store.put(entry: Self.stored("k\(i)", day: Int64(i)), replacing: nil) }
+                try store.put(file: FileRecord(path: "a.md", stamp: FileStamp(size: 1, mtimeNanoseconds: 2, ctimeNanoseconds: 3, device: 9, inode: 4, links: 2),
                                                problems: [Rejection(source: "a.md", line: 3, message: "bad\tdate")]))
             }
         }
@@ -34,7 +35,9 @@ struct StateStoreTests {
         #expect(try store.allEntries().count == 10)
         #expect(try store.entries(keys: [EntryKey(rawValue: "k3")])[EntryKey(rawValue: "k3")] == Self.stored("k3", day: 3))
         let files = try store.files()
-        #expect(files["a.md"]?.stamp.inode == 4)
+        #expect(files["a.md"]?.stamp == FileStamp(size: 1, mtimeNanoseconds: 2, ctimeNanoseconds: 3, device: 9, inode: 4, links: 2))
+        #expect(try store.filePaths(of: FileIdentity(device: 9, inode: 4)) == ["a.md"])
+        #expect(try store.filePaths(of: FileIdentity(device: 8, inode: 4)).isEmpty)
         #expect(files["a.md"]?.problems == [Rejection(source: "a.md", line: 3, message: "bad\tdate")])
         #expect(try store.integrityCheck() == "ok")
     }
@@ -44,32 +47,26 @@ struct StateStoreTests {
         var e = Self.stored("ü-1", day: 1)
         e.title = ""
         e.source = "dir/ünï cödé.md"
-        try store.transaction { try store.put(entry: e) }
+        try store.transaction { try store.put(entry: e, replacing: nil) }
         #expect(try store.entries(keys: [e.key])[e.key] == e)
     }
 
-    /// Values bound one by one go into the statement's arena while it has
-    /// room and are copied by SQLite past it: the same rows either way,
-    /// empty text and blobs included, and no NULL for them.
-    @Test func valuesBoundOneByOneRoundTripWithAndWithoutArenaRoom() throws {
+    /// Bound text and blobs are copied by SQLite: the same rows whatever
+    /// the values' storage, empty text and blobs included (never NULL).
+    @Test func boundValuesRoundTrip() throws {
         let db = try Database(path: Self.tempDir() + "/t.sqlite")
-        try db.execute("CREATE TABLE t(a TEXT, b BLOB, c INTEGER, d TEXT, e TEXT)")
-        let insert = try db.prepare("INSERT INTO t VALUES(?,?,?,?,?)")
+        try db.execute("CREATE TABLE t(a TEXT, b BLOB, c INTEGER, d TEXT, e TEXT, f BLOB)")
+        let insert = try db.prepare("INSERT INTO t VALUES(?,?,?,?,?,?)")
         let long = String(repeating: "ü", count: 300)
-        for room in [0, 10, 700, 10_000] {
-            insert.start(bytes: room)
-            try insert.bind(1, text: long)
-            try insert.bind(2, blob: [1, 2, 3])
-            try insert.bind(3, int: Int64(room))
-            try insert.bind(4, text: "")
-            try insert.bindNull(5)
-            try insert.run()
+        for i in 0..<4 {
+            try insert.bind(.text(long + "\(i)"), .blob([1, 2, 3]), .int(Int64(i)), .text(""), .null, .blob([])).run()
         }
         var rows = 0
-        try db.prepare("SELECT a, b, c, d, d IS NULL, e IS NULL FROM t ORDER BY c").forEach { row in
-            #expect(row.text(0) == long)
+        try db.prepare("SELECT a, b, c, d, d IS NULL, e IS NULL, f IS NULL, length(f) FROM t ORDER BY c").forEach { row in
+            #expect(row.text(0) == long + "\(rows)")
             #expect(row.blob(1) == [1, 2, 3])
             #expect(row.text(3) == "" && row.int(4) == 0 && row.int(5) == 1)
+            #expect(row.int(6) == 0 && row.int(7) == 0, "an empty blob is a blob, not NULL")
             rows += 1
         }
         #expect(rows == 4)
@@ -80,8 +77,7 @@ struct StateStoreTests {
         let us = [Facet(.country, "US"), Facet(.city, "Seattle"), Facet(.tag, "llm")]
         try store.transaction {
             try store.indexFacets([])
-            try store.put(entry: Self.stored("a", kind: .job, day: 1), facets: us)
-            try store.setFacets(key: EntryKey(rawValue: "a"), us, replacing: false)
+            try store.put(entry: Self.stored("a", kind: .job, day: 1, facets: us), replacing: nil)
         }
         // Nothing grouped: no index rows at all.
         #expect(try store.facets(kind: .job, dimension: .country).isEmpty)
@@ -91,8 +87,7 @@ struct StateStoreTests {
         #expect(try store.facets(kind: .job, dimension: .city).isEmpty)
         // New rows follow the indexed set; a rolled-back change of the set leaves it as it was.
         try store.transaction {
-            try store.put(entry: Self.stored("b", kind: .job, day: 2), facets: [Facet(.country, "FR"), Facet(.city, "Paris")])
-            try store.setFacets(key: EntryKey(rawValue: "b"), [Facet(.country, "FR"), Facet(.city, "Paris")], replacing: false)
+            try store.put(entry: Self.stored("b", kind: .job, day: 2, facets: [Facet(.country, "FR"), Facet(.city, "Paris")]), replacing: nil)
         }
         #expect(try store.facets(kind: .job, dimension: .country).map(\.value) == ["FR", "US"])
         struct Abort: Error {}
@@ -143,7 +138,7 @@ struct StateStoreTests {
         for round in 0..<2 {
             try store.transaction {
                 try store.bulkLoad {
-                    for i in 0..<100 { try store.put(entry: Self.stored(String(format: "r\(round)-%03d", i), day: Int64(i))) }
+                    for i in 0..<100 { try store.put(entry: Self.stored(String(format: "r\(round)-%03d", i), day: Int64(i)), replacing: nil) }
                 }
             }
         }
@@ -165,7 +160,7 @@ struct StateStoreTests {
         struct Boom: Error {}
         #expect(throws: Boom.self) {
             try store.transaction {
-                try store.put(entry: Self.stored("x", day: 1))
+                try store.put(entry: Self.stored("x", day: 1), replacing: nil)
                 throw Boom()
             }
         }
@@ -175,9 +170,11 @@ struct StateStoreTests {
     @Test func newestIsOrderedAndSkipsRemoved() throws {
         let store = try StateStore(directory: Self.tempDir())
         try store.transaction {
-            for i in 0..<100 { try store.put(entry: Self.stored(String(format: "p%03d", i), day: Int64(i % 50))) }
-            try store.put(entry: Self.stored("job", kind: .job, day: 999))
-            try store.markRemoved(key: EntryKey(rawValue: "p049"), at: Timestamp(seconds: 5))
+            for i in 0..<100 { try store.put(entry: Self.stored(String(format: "p%03d", i), day: Int64(i % 50)), replacing: nil) }
+            try store.put(entry: Self.stored("job", kind: .job, day: 999), replacing: nil)
+            var removed = Self.stored("p049", day: 49)
+            removed.removedAt = Timestamp(seconds: 5)
+            try store.put(entry: removed, replacing: Self.stored("p049", day: 49))
         }
         let top = try store.newest(kind: .publication, limit: 3).map(\.key.rawValue)
         // day 49 has p049 (removed) and p099; day 48 has p048 and p098: ties by key.
@@ -186,19 +183,72 @@ struct StateStoreTests {
         #expect(try store.summary().live[.job] == 1)
     }
 
-    @Test func publishedPayloadsFollowTheFeeds() throws {
+    @Test func payloadsAreKeptForTheEntriesFeedsShow() throws {
         let store = try StateStore(directory: Self.tempDir())
         let a = Entry(key: EntryKey(rawValue: "a"), kind: .publication, title: "A", body: "body a", source: "a.md")
         let b = Entry(key: EntryKey(rawValue: "b"), kind: .job, title: "B", body: "body b", source: "b.md")
-        try store.transaction { try store.setPublished([(a, "<p>a</p>"), (b, nil)], htmlBase: "https://x/|1") }
+        try store.transaction {
+            try store.savePayloads([(a, "<p>a</p>"), (b, "<p>b</p>")], htmlBase: "https://x/|1")
+            try store.record(feed: FeedRecord(name: "all", base: "all", facet: nil, entries: 2), showing: [a.key, b.key])
+        }
         #expect(try store.payload(key: a.key, fingerprint: a.fingerprint, htmlBase: "https://x/|1")?.entry == a)
         #expect(try store.payload(key: a.key, fingerprint: a.fingerprint, htmlBase: "https://x/|1")?.html == "<p>a</p>")
-        // HTML rendered for another base URL (or renderer) is not reused.
+        // HTML rendered for another base URL (or renderer) is not reused; another fingerprint gets nothing.
         #expect(try store.payload(key: a.key, fingerprint: a.fingerprint, htmlBase: "https://y/|1")?.html == nil)
         #expect(try store.payload(key: a.key, fingerprint: b.fingerprint, htmlBase: "https://x/|1") == nil)
-        try store.transaction { try store.setPublished([(b, nil)], htmlBase: "https://x/|1") }
+        // A feed that no longer shows `a`: its payload goes at the next prune.
+        try store.transaction {
+            try store.record(feed: FeedRecord(name: "all", base: "all", facet: nil, entries: 1), showing: [b.key])
+            try store.prunePayloads()
+        }
         #expect(try store.lastPublished(key: a.key) == nil)
         #expect(try store.lastPublished(key: b.key) == b)
+        #expect(try store.feedRecords() == ["all": FeedRecord(name: "all", base: "all", facet: nil, entries: 1)])
+    }
+
+    @Test func feedAndOutputRecordsAreForgottenTogether() throws {
+        let store = try StateStore(directory: Self.tempDir())
+        let facet = Facet(.country, "US")
+        let stamp = OutputStamp(size: 10, mtimeNanoseconds: 20, inode: 30)
+        try store.transaction {
+            try store.record(feed: FeedRecord(name: "o-country-us", base: "o", facet: facet, entries: 3), showing: [])
+            try store.record(output: OutputRecord(file: "o-country-us.atom", feed: "o-country-us", stamp: stamp))
+            try store.setRenderSignature("sig")
+        }
+        #expect(try store.feedRecords()["o-country-us"]?.facet == facet)
+        #expect(try store.outputRecords()["o-country-us.atom"]?.stamp == stamp)
+        #expect(try store.renderSignature() == "sig")
+        try store.transaction { try store.forgetFeeds() }
+        #expect(try store.feedRecords().isEmpty && store.outputRecords().isEmpty)
+    }
+
+    /// Each migration runs once, in order; a state from an older feedd
+    /// gains what it lacks, and one from a newer feedd is refused.
+    @Test func migrationsTakeEveryOlderSchemaToTheCurrentOne() throws {
+        let dir = Self.tempDir()
+        do {
+            let db = try Database(path: dir + "/state.sqlite")
+            for (i, sql) in StateStore.migrations.prefix(4).enumerated() {
+                try db.execute("BEGIN; \(sql) PRAGMA user_version=\(i + 1); COMMIT;")
+            }
+            try db.execute("INSERT INTO files(path, size, mtime_ns, ctime_ns, inode, problems) VALUES('a.md', 1, 2, 3, 4, NULL)")
+            db.close()
+        }
+        let store = try StateStore(directory: dir)
+        #expect(try store.files()["a.md"]?.stamp == FileStamp(size: 1, mtimeNanoseconds: 2, ctimeNanoseconds: 3, device: 0, inode: 4, links: 1))
+        #expect(try store.feedRecords().isEmpty)
+        var version: Int64 = 0
+        try store.db.prepare("PRAGMA user_version").forEach { version = $0.int(0) }
+        #expect(version == Int64(StateStore.schemaVersion))
+        store.close()
+
+        let newer = Self.tempDir()
+        do {
+            let db = try Database(path: newer + "/state.sqlite")
+            try db.execute("PRAGMA user_version=\(StateStore.schemaVersion + 1)")
+            db.close()
+        }
+        #expect(throws: StoreError.self) { _ = try StateStore(directory: newer) }
     }
 
     @Test func aSecondProcessCannotTakeTheState() throws {
@@ -211,11 +261,11 @@ struct StateStoreTests {
     @Test func oneEntryUpdateDoesNotRewriteTheRest() throws {
         let dir = Self.tempDir()
         let store = try StateStore(directory: dir)
-        try store.transaction { for i in 0..<2000 { try store.put(entry: Self.stored("k\(i)", day: Int64(i))) } }
+        try store.transaction { for i in 0..<2000 { try store.put(entry: Self.stored("k\(i)", day: Int64(i)), replacing: nil) } }
         let before = try store.allEntries()
         var one = Self.stored("k7", day: 7)
         one.title = "changed"
-        try store.transaction { try store.put(entry: one) }
+        try store.transaction { try store.put(entry: one, replacing: before[one.key]) }
         let after = try store.allEntries()
         #expect(after.filter { before[$0.key] != $0.value }.map(\.key.rawValue) == ["k7"])
     }
@@ -226,6 +276,7 @@ struct AtomicFileTests {
         let dir = StateStoreTests.tempDir()
         let path = dir + "/feed.atom"
         #expect(try AtomicFile.write(Array("one".utf8), to: path) == .written)
+        #expect(OutputStamp.of(path)?.size == 3)
         let attrs1 = try FileManager.default.attributesOfItem(atPath: path)
         #expect((attrs1[.posixPermissions] as? Int) == 0o644)
         Thread.sleep(forTimeInterval: 0.02)

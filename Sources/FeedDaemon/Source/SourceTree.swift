@@ -1,69 +1,54 @@
 import FeedModel
-import FeedParse
-import FeedStore
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// The source tree as seen by one walk: every candidate file and its stamp.
-public struct SourceSnapshot: Sendable {
-    public var files: [String: FileStamp] = [:]
-    /// Files found by a walk that took no stamps (`scan(stamps: false)`):
-    /// a first run reads every file anyway, and each read takes its stamp.
-    public var unstamped: [String] = []
-    public var count: Int { files.count + unstamped.count }
-    /// Directories or files the walk could not read (reported, not fatal).
-    public var problems: [Rejection] = []
-}
-
-/// Walks the source directory like `find -type f`: one `fstatat` per entry,
-/// nothing opened but directories.
+/// The source directory, as feedd looks at it: walked like `find -type f`
+/// (one `fstatat` per entry, nothing opened but directories), stamped, and
+/// read without ever blocking on a FIFO or a device.
 ///
-/// Hidden files and directories, editors' temp files, symbolic links and
-/// anything that is not a regular file are skipped.
-public enum SourceScanner {
-    public struct MissingRoot: Error, CustomStringConvertible {
-        public var path: String
-        public var code: Int32
-        public var description: String {
+/// Which names count is `SourceRule`'s alone; symbolic links are never followed.
+struct SourceTree: Sendable {
+    let root: String
+    /// Larger files are rejected (`limits.max_file_size`).
+    let maxFileSize: Int
+
+    /// The root is missing or unreadable.
+    struct MissingRoot: Error, CustomStringConvertible {
+        var path: String
+        var code: Int32
+        var description: String {
             "source directory \(path): \(String(cString: strerror(code))); pass --source DIR or set `source` in the config"
         }
     }
 
-    /// Whether a file name is one feedd parses (a `SourceFormat`'s extension, not hidden, not an editor temp file).
-    public static func isCandidate(name: String) -> Bool {
-        var name = name
-        if let ascii = name.withUTF8({ isCandidateASCII($0) }) { return ascii }
-        guard !name.hasPrefix("."), !name.hasPrefix("#"), !name.hasSuffix("~") else { return false }
-        return SourceFormat(path: name) != nil
-    }
-
-    /// `isCandidate` on the bytes of an ASCII name (where bytes are
-    /// Characters); nil for other names.
-    private static func isCandidateASCII(_ b: UnsafeBufferPointer<UInt8>) -> Bool? {
-        guard let first = b.first, let last = b.last else { return false }
-        guard !b.contains(where: { $0 >= 0x80 }) else { return nil }
-        guard first != UInt8(ascii: "."), first != UInt8(ascii: "#"), last != UInt8(ascii: "~") else { return false }
-        return SourceFormat.of(utf8: b) != nil
+    /// Every source file found by one walk.
+    struct Snapshot: Sendable {
+        /// Stamped files, by path relative to the root.
+        var files: [String: FileStamp] = [:]
+        /// Files listed by their directory entry alone (`walk(stamps: false)`):
+        /// a first run reads every file anyway, and each read takes its stamp.
+        var unstamped: [String] = []
+        /// Directories or names the walk could not read (reported, not fatal).
+        var problems: [Rejection] = []
+        var count: Int { files.count + unstamped.count }
     }
 
     /// How deep the walk goes. Symbolic links are never followed, so only a
     /// bind mount can make a loop; 64 levels of real directories must be read.
-    public static let defaultMaxDepth = 128
+    static let maxDepth = 128
 
-    /// - Parameter stamps: false to list regular files by their directory
-    ///   entry alone, without an `fstatat` each (into `unstamped`).
-    public static func scan(root: String, maxDepth: Int = defaultMaxDepth, stamps: Bool = true) throws(MissingRoot) -> SourceSnapshot {
+    /// - Parameter stamps: false to list regular files without an `fstatat` each (into `unstamped`).
+    func walk(stamps: Bool = true) throws(MissingRoot) -> Snapshot {
         let fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard fd >= 0 else { throw MissingRoot(path: root, code: errno) }
-        var snapshot = SourceSnapshot()
-        if stamps { snapshot.files.reserveCapacity(1024) }
-        walk(fd: fd, relative: "", depth: 0, maxDepth: maxDepth, stamps: stamps, into: &snapshot)
+        var snapshot = Snapshot()
+        walk(fd: fd, relative: "", depth: 0, stamps: stamps, into: &snapshot)
         return snapshot
     }
 
-    /// Stamps one file (relative to `root`), or nil when it is gone or not a regular file.
-    public static func stamp(root: String, relative: String) -> FileStamp? {
+    /// Stamps one file (relative to the root), or nil when it is gone or not a regular file.
+    func stamp(_ relative: String) -> FileStamp? {
         var st = stat()
         guard lstat(root + "/" + relative, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { return nil }
         return FileStamp(st)
@@ -92,7 +77,7 @@ public enum SourceScanner {
     }
 
     /// Takes ownership of `fd` (closed by `closedir`).
-    private static func walk(fd: Int32, relative: String, depth: Int, maxDepth: Int, stamps: Bool, into snapshot: inout SourceSnapshot) {
+    private func walk(fd: Int32, relative: String, depth: Int, stamps: Bool, into snapshot: inout Snapshot) {
         guard let dir = fdopendir(fd) else {
             close(fd)
             snapshot.problems.append(Rejection(source: relative.isEmpty ? "." : relative, message: "cannot list directory: \(String(cString: strerror(errno)))"))
@@ -105,16 +90,16 @@ public enum SourceScanner {
             // The name is read in place, up to its NUL: a copy of the whole
             // `d_name` field would read past the end of the last (shorter)
             // record in the directory buffer.
-            let (name, isUTF8) = entryName((UnsafeRawPointer(ent) + MemoryLayout<dirent>.offset(of: \dirent.d_name)!)
+            let (name, isUTF8) = Self.entryName((UnsafeRawPointer(ent) + MemoryLayout<dirent>.offset(of: \dirent.d_name)!)
                 .assumingMemoryBound(to: CChar.self))
-            if name.hasPrefix(".") { continue }
+            if SourceRule.isHidden(name) { continue }
             let type = ent.pointee.d_type
+            let path = relative.isEmpty ? name : relative + "/" + name
             // A repaired name (U+FFFD for the bad bytes) would not open again: say so instead of losing the file.
             if !isUTF8 {
-                let path = relative.isEmpty ? name : relative + "/" + name
                 if type == DT_DIR {
                     snapshot.problems.append(Rejection(source: path, message: "directory name is not valid UTF-8; not read. Rename it (e.g. convmv -f latin1 -t utf8)"))
-                } else if (type == DT_REG || type == DT_UNKNOWN) && isCandidate(name: name) {
+                } else if (type == DT_REG || type == DT_UNKNOWN) && SourceRule.isSource(fileName: name) {
                     snapshot.problems.append(Rejection(source: path, message: "file name is not valid UTF-8; not read. Rename it (e.g. convmv -f latin1 -t utf8)"))
                 }
                 continue
@@ -124,17 +109,16 @@ public enum SourceScanner {
                 continue
             }
             if type != DT_REG && type != DT_UNKNOWN { continue }
-            let candidate = isCandidate(name: name)
-            guard candidate || type == DT_UNKNOWN else { continue }
+            let isSource = SourceRule.isSource(fileName: name)
+            guard isSource || type == DT_UNKNOWN else { continue }
             if !stamps && type == DT_REG {
-                snapshot.unstamped.append(relative.isEmpty ? name : relative + "/" + name)
+                snapshot.unstamped.append(path)
                 continue
             }
             var st = stat()
             guard fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 else { continue }
             switch st.st_mode & S_IFMT {
-            case S_IFREG where candidate:
-                let path = relative.isEmpty ? name : relative + "/" + name
+            case S_IFREG where isSource:
                 if stamps { snapshot.files[path] = FileStamp(st) } else { snapshot.unstamped.append(path) }
             case S_IFDIR:
                 subdirectories.append(name)
@@ -144,8 +128,8 @@ public enum SourceScanner {
         }
         for name in subdirectories.sorted() {
             let path = relative.isEmpty ? name : relative + "/" + name
-            guard depth + 1 < maxDepth else {
-                snapshot.problems.append(Rejection(source: path, message: "directory nested deeper than \(maxDepth) levels; not read"))
+            guard depth + 1 < Self.maxDepth else {
+                snapshot.problems.append(Rejection(source: path, message: "directory nested deeper than \(Self.maxDepth) levels; not read"))
                 continue
             }
             let child = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
@@ -155,7 +139,7 @@ public enum SourceScanner {
                 }
                 continue
             }
-            walk(fd: child, relative: path, depth: depth + 1, maxDepth: maxDepth, stamps: stamps, into: &snapshot)
+            walk(fd: child, relative: path, depth: depth + 1, stamps: stamps, into: &snapshot)
         }
     }
 }
@@ -165,6 +149,6 @@ extension FileStamp {
         self.init(size: Int64(st.st_size),
                   mtimeNanoseconds: Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec),
                   ctimeNanoseconds: Int64(st.st_ctim.tv_sec) * 1_000_000_000 + Int64(st.st_ctim.tv_nsec),
-                  inode: UInt64(st.st_ino))
+                  device: UInt64(st.st_dev), inode: UInt64(st.st_ino), links: Int(st.st_nlink))
     }
 }

@@ -4,14 +4,18 @@ import Logging
 
 extension Pipeline {
     /// The log contract: one line per rejected file, per conflict, per item
-    /// event, then one summary line.
-    func log(report: RunReport, conflicts: [KeyConflict]) {
+    /// event (the summary line is `logSummary`'s).
+    func log(report: RunReport) {
         for r in Self.onePerFile(report.rejections) {
             var meta: Logger.Metadata = ["event": "rejected", "source": "\(r.source)", "message": "\(r.message)"]
             if let line = r.line { meta["line"] = "\(line)" }
             logger.error("rejected \(Self.field(r.description))", metadata: meta)
         }
-        for c in conflicts {
+        for a in report.aliases {
+            logger.info("\(Self.field(a.alias)) is another name (a hard link) of \(Self.field(a.of)); its entries are read from \(Self.field(a.of))",
+                        metadata: ["event": "hard-link", "source": "\(a.alias)", "winner": "\(a.of)"])
+        }
+        for c in report.conflicts {
             logger.warning("conflict: id \(c.key) in \(Self.field(c.loser)) is also in \(Self.field(c.winner)); keeping \(Self.field(c.winner))",
                            metadata: ["event": "conflict", "id": "\(c.key)", "source": "\(c.loser)", "winner": "\(c.winner)"])
         }

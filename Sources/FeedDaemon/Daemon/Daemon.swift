@@ -26,12 +26,14 @@ public final class Daemon: Sendable {
     private let reloadConfig: ConfigSource
     private let logger: Logger
     private let notifier: SystemdNotifier
+    private let logOutput: LogOutput?
 
-    public init(configuration: Configuration, reload: @escaping ConfigSource, logger: Logger,
+    public init(configuration: Configuration, reload: @escaping ConfigSource, logger: Logger, logOutput: LogOutput? = nil,
                 environment: [String: String] = ProcessInfo.processInfo.environment) {
         self.initial = configuration
         self.reloadConfig = reload
         self.logger = logger
+        self.logOutput = logOutput
         self.notifier = SystemdNotifier(environment: environment)
     }
 
@@ -62,7 +64,7 @@ public final class Daemon: Sendable {
         // Children (none today) must not talk to systemd on our behalf.
         SystemdNotifier.unsetEnvironment()
         var config = initial
-        var pipeline = try makePipeline(config)
+        let pipeline = PipelineThread(try makePipeline(config))
 
         let (events, sink) = AsyncStream<DaemonEvent>.makeStream(bufferingPolicy: .unbounded)
         // SIGTERM and SIGINT also raise a flag, so work queued before them is skipped, not done first.
@@ -82,13 +84,13 @@ public final class Daemon: Sendable {
         // The initial scan: everything on disk now; the watcher already queues what changes during it.
         let health = Health()
         var failures = FailureLog(logger: logger)
-        if let report = runPipeline(pipeline, scope: .full, repeatProblems: true, health: health, failures: &failures) {
+        if let report = await runPipeline(pipeline, scope: .full, repeatProblems: true, health: health, failures: &failures) {
             logger.info("watching \(config.source) (\(report.filesScanned) files); feeds in \(config.output)",
                         metadata: ["event": "ready", "files": "\(report.filesScanned)"])
         } else {
             timers.scheduleRetry(after: failures.backoff)
         }
-        notifier.ready(status: status(pipeline, failures))
+        notifier.ready(status: await status(pipeline, failures))
         // glibc keeps what a run freed in its arenas (after a 100,000-entry scan
         // ~80 MB with under 3 MB in use); hand it back once the run's report is gone.
         _ = malloc_trim(0)
@@ -115,16 +117,16 @@ public final class Daemon: Sendable {
                 if failures.pending { continue }
                 let scope: Pipeline.Scope = batch.needsRescan ? .full : .paths(changed: batch.changedPaths, removed: batch.removedPaths)
                 if batch.isEmpty { continue }
-                if runPipeline(pipeline, scope: scope, repeatProblems: false, health: health, failures: &failures) == nil {
+                if await runPipeline(pipeline, scope: scope, repeatProblems: false, health: health, failures: &failures) == nil {
                     timers.scheduleRetry(after: failures.backoff)
                 }
-                notifier.status(status(pipeline, failures))
+                notifier.status(await status(pipeline, failures))
             case .rescanTimer, .retryTimer:
                 if stopRequested.withLock({ $0 }) { continue }
-                if runPipeline(pipeline, scope: .full, repeatProblems: false, health: health, failures: &failures) == nil {
+                if await runPipeline(pipeline, scope: .full, repeatProblems: false, health: health, failures: &failures) == nil {
                     timers.scheduleRetry(after: failures.backoff)
                 }
-                notifier.status(status(pipeline, failures))
+                notifier.status(await status(pipeline, failures))
             case .watchEnded:
                 logger.warning("the inotify watcher stopped; falling back to periodic rescans", metadata: ["event": "watch-ended"])
                 watchLimited = true
@@ -136,9 +138,14 @@ public final class Daemon: Sendable {
                     let fresh = try reloadConfig()
                     try FileManager.default.createDirectory(atPath: fresh.output, withIntermediateDirectories: true)
                     if fresh.stateDir != config.stateDir {
-                        pipeline = try makePipeline(fresh, replacing: pipeline)
+                        try await pipeline.replace { old throws(StartError) in
+                            // The new state opens first: when it cannot, the old one goes on.
+                            let new = try self.makePipeline(fresh)
+                            old.close()
+                            return new
+                        }
                     } else {
-                        pipeline.settings = PipelineSettings(fresh)
+                        await pipeline.perform { $0.settings = PipelineSettings(fresh) }
                     }
                     if fresh.source != config.source || fresh.daemon != config.daemon {
                         watcher.stop()
@@ -148,7 +155,7 @@ public final class Daemon: Sendable {
                     config = fresh
                     timers.scheduleRescan(every: rescanInterval(config, watchLimited: watchLimited))
                     logger.info("configuration reloaded from \(config.file ?? "built-in defaults")", metadata: ["event": "reloaded"])
-                    if runPipeline(pipeline, scope: .full, repeatProblems: true, health: health, failures: &failures) == nil {
+                    if await runPipeline(pipeline, scope: .full, repeatProblems: true, health: health, failures: &failures) == nil {
                         timers.scheduleRetry(after: failures.backoff)
                     }
                 } catch let error as ConfigError {
@@ -158,7 +165,7 @@ public final class Daemon: Sendable {
                     logger.error("reload failed, keeping the old configuration: \(error)",
                                  metadata: ["event": "reload-failed", "message": "\(error)"])
                 }
-                notifier.ready(status: status(pipeline, failures))
+                notifier.ready(status: await status(pipeline, failures))
             case SIGTERM, SIGINT:
                 notifier.stopping()
                 logger.info("\(event.signalName): stopping", metadata: ["event": "stopping"])
@@ -172,7 +179,7 @@ public final class Daemon: Sendable {
 
     // MARK: - Pieces
 
-    private func makePipeline(_ config: Configuration, replacing old: Pipeline? = nil) throws(StartError) -> Pipeline {
+    private func makePipeline(_ config: Configuration) throws(StartError) -> Pipeline {
         do {
             try FileManager.default.createDirectory(atPath: config.output, withIntermediateDirectories: true)
         } catch {
@@ -180,13 +187,11 @@ public final class Daemon: Sendable {
         }
         let store: StateStore
         do {
-            // The old store holds the lock; let it go before taking a new one.
-            old?.close()
             store = try StateStore(directory: config.stateDir)
         } catch {
             throw .state(error.description)
         }
-        return Pipeline(settings: PipelineSettings(config), store: store, logger: logger)
+        return Pipeline(settings: PipelineSettings(config), store: store, logger: logger, logOutput: logOutput)
     }
 
     private func startWatcher(_ config: Configuration, sink: AsyncStream<DaemonEvent>.Continuation,
@@ -209,29 +214,38 @@ public final class Daemon: Sendable {
         watchLimited ? min(config.daemon.rescanInterval, .seconds(30)) : config.daemon.rescanInterval
     }
 
-    /// Runs the pipeline off the cooperative pool and logs its outcome; nil when it failed.
-    private func runPipeline(_ pipeline: Pipeline, scope: Pipeline.Scope, repeatProblems: Bool,
-                             health: Health, failures: inout FailureLog) -> RunReport? {
+    /// Runs the pipeline on its thread and logs its outcome; nil when it failed.
+    private func runPipeline(_ pipeline: PipelineThread, scope: Pipeline.Scope, repeatProblems: Bool,
+                             health: Health, failures: inout FailureLog) async -> RunReport? {
         health.begin()
         defer { health.end() }
-        do {
-            let report = try pipeline.run(.init(dryRun: false, repeatKnownProblems: repeatProblems), scope: scope)
-            failures.succeeded()
-            if !report.events.isEmpty || !report.rejections.isEmpty || scope == .full && repeatProblems {
-                pipeline.logSummary(report, dryRun: false)
+        let outcome = await pipeline.perform { p -> Result<RunReport, PipelineError> in
+            do throws(PipelineError) {
+                let report = try p.run(.init(dryRun: false, repeatKnownProblems: repeatProblems), scope: scope)
+                if !report.events.isEmpty || !report.rejections.isEmpty || scope == .full && repeatProblems {
+                    p.logSummary(report, dryRun: false)
+                }
+                return .success(report)
+            } catch {
+                return .failure(error)
             }
+        }
+        switch outcome {
+        case let .success(report):
+            failures.succeeded()
             return report
-        } catch {
+        case let .failure(error):
             failures.failed(error)
             return nil
         }
     }
 
-    private func status(_ pipeline: Pipeline, _ failures: FailureLog) -> String {
+    private func status(_ pipeline: PipelineThread, _ failures: FailureLog) async -> String {
         if let failing = failures.status { return failing }
-        guard let s = try? pipeline.summary() else { return "running" }
-        let feeds = pipeline.settings.feeds.count
-        return "\(s.live[.publication] ?? 0) publications, \(s.live[.job] ?? 0) openings in \(feeds) feeds; \(s.files) source files"
+        return await pipeline.perform { p in
+            guard let s = try? p.summary() else { return "running" }
+            return "\(s.live[.publication] ?? 0) publications, \(s.live[.job] ?? 0) openings in \(p.settings.feeds.count) feeds; \(s.files) source files"
+        }
     }
 
     private func log(_ reason: WatchReason) {

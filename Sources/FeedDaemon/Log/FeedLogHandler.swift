@@ -1,9 +1,6 @@
 import Foundation
 import FeedModel
 import Logging
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// How log lines look: `text` for people, `json` (one object per line) for scripts.
 public enum LogFormat: String, Sendable, CaseIterable {
@@ -26,8 +23,8 @@ public struct FeedLogHandler: LogHandler {
     let timestamps: Bool
     let write: @Sendable (String) -> Void
 
-    public init(format: LogFormat, level: Logger.Level, timestamps: Bool,
-                write: @escaping @Sendable (String) -> Void = FeedLogHandler.standardError) {
+    /// - Parameter write: takes one line, newline included (`LogOutput.write`).
+    public init(format: LogFormat, level: Logger.Level, timestamps: Bool, write: @escaping @Sendable (String) -> Void) {
         self.format = format
         self.logLevel = level
         self.timestamps = timestamps
@@ -93,20 +90,6 @@ public struct FeedLogHandler: LogHandler {
         case let .array(a): return "[" + a.map(json).joined(separator: ",") + "]"
         case let .dictionary(d):
             return "{" + d.keys.sorted().map { LogEscape.json($0) + ":" + json(d[$0]!) }.joined(separator: ",") + "}"
-        }
-    }
-
-    /// One `write(2)` per line, so lines from concurrent writers never interleave.
-    public static let standardError: @Sendable (String) -> Void = { line in
-        var bytes = Array(line.utf8)
-        bytes.withUnsafeMutableBytes { raw in
-            var offset = 0
-            while offset < raw.count {
-                let n = Glibc.write(2, raw.baseAddress! + offset, raw.count - offset)
-                if n < 0 && errno == EINTR { continue }
-                if n <= 0 { return }
-                offset += n
-            }
         }
     }
 }

@@ -1,13 +1,13 @@
 import FeedModel
-import FeedStore
+import Syscall
 #if canImport(Glibc)
 import Glibc
 #endif
 
 /// Reads one source file without ever blocking on a FIFO or device, without
 /// reading more than the size limit, and without returning torn content.
-enum SourceReader {
-    enum Outcome {
+extension SourceTree {
+    enum ReadOutcome {
         case bytes([UInt8], FileStamp)
         /// Vanished between listing and opening: a deletion, not an error.
         case gone
@@ -17,19 +17,12 @@ enum SourceReader {
         case unsettled(Rejection)
     }
 
+    /// Reads `relative`, below the root or below `rootFD` when the root is
+    /// open already (no walk of the root's path per file).
     /// - Parameter afterRead: a test seam, called between reading the bytes and checking the file did not change.
-    static func read(root: String, relative: String, maxSize: Int, afterRead: (() -> Void)? = nil) -> Outcome {
-        read(at: AT_FDCWD, path: root + "/" + relative, relative: relative, maxSize: maxSize, afterRead: afterRead)
-    }
-
-    /// Reads `relative` below an open directory: no walk of the root's path per file.
-    static func read(rootFD: Int32, relative: String, maxSize: Int) -> Outcome {
-        read(at: rootFD, path: relative, relative: relative, maxSize: maxSize, afterRead: nil)
-    }
-
-    private static func read(at directory: Int32, path: String, relative: String, maxSize: Int, afterRead: (() -> Void)?) -> Outcome {
-        // `withCString`: the path's own bytes (the implicit conversion copied them into a new array).
-        let fd = path.withCString { openat(directory, $0, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY) }
+    func read(_ relative: String, rootFD: Int32? = nil, afterRead: (() -> Void)? = nil) -> ReadOutcome {
+        let (directory, path) = rootFD.map { ($0, relative) } ?? (AT_FDCWD, root + "/" + relative)
+        let fd = retryingEINTR { openat(directory, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY) }
         guard fd >= 0 else {
             let code = errno
             if code == ENOENT || code == ENOTDIR { return .gone }
@@ -41,7 +34,7 @@ enum SourceReader {
         // is not the one fstat gave; one retry covers an editor's last write.
         var attempt = 0
         while true {
-            switch readOnce(fd: fd, relative: relative, maxSize: maxSize, afterRead: afterRead) {
+            switch readOnce(fd: fd, relative: relative, afterRead: afterRead) {
             case let .done(outcome):
                 return outcome
             case .changed where attempt == 0:
@@ -56,11 +49,12 @@ enum SourceReader {
     }
 
     private enum Attempt {
-        case done(Outcome)
+        case done(ReadOutcome)
         case changed
     }
 
-    private static func readOnce(fd: Int32, relative: String, maxSize: Int, afterRead: (() -> Void)?) -> Attempt {
+    private func readOnce(fd: Int32, relative: String, afterRead: (() -> Void)?) -> Attempt {
+        let maxSize = maxFileSize
         var st = stat()
         guard fstat(fd, &st) == 0 else {
             return .done(.rejected(Rejection(source: relative, message: "cannot stat: \(String(cString: strerror(errno)))")))
@@ -77,9 +71,8 @@ enum SourceReader {
         let bytes = [UInt8](unsafeUninitializedCapacity: size + 1) { buffer, count in
             guard let base = buffer.baseAddress else { count = 0; return }
             while offset < buffer.count {
-                let n = Glibc.read(fd, base + offset, buffer.count - offset)
+                let n = retryingEINTR { Glibc.read(fd, base + offset, buffer.count - offset) }
                 if n < 0 {
-                    if errno == EINTR { continue }
                     failed = errno
                     break
                 }

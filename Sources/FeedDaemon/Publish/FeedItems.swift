@@ -1,0 +1,129 @@
+import Foundation
+import FeedModel
+import FeedParse
+import FeedDiff
+import FeedRender
+import FeedStore
+import Synchronization
+
+/// The items feeds show, each entry read and rendered at most once a run.
+///
+/// The one cache of rendered items is the state's payloads: every entry a
+/// feed shows is kept there with the HTML its body rendered to, keyed by
+/// fingerprint (an edited entry is never served stale) and by what the
+/// HTML was rendered for (base URL, renderer version). An entry missing
+/// there is read from its source file and rendered, on every core when
+/// there are many; a source that no longer parses falls back to the entry
+/// as last published.
+struct FeedItems {
+    let store: StateStore
+    let tree: SourceTree
+    let baseURL: String
+    /// The items built this run, by key.
+    private var built: [EntryKey: FeedItem] = [:]
+    /// Entries rendered this run (not taken from the cache): saved by `save`.
+    private var rendered: [EntryKey] = []
+
+    init(store: StateStore, tree: SourceTree, baseURL: String) {
+        self.store = store
+        self.tree = tree
+        self.baseURL = baseURL
+    }
+
+    /// What cached HTML was rendered for: it is reused only for the same.
+    var htmlBase: String { baseURL + "|" + AtomWriter.generatorVersion }
+
+    /// The entries each feed shows, newest first.
+    mutating func items(for feeds: [FeedSpec]) throws -> [[FeedItem]] {
+        var newest: [[StoredEntry]] = []
+        for feed in feeds {
+            newest.append(try feed.facet.map { try store.newest(kind: feed.kind, facet: $0, limit: feed.cap) }
+                ?? store.newest(kind: feed.kind, limit: feed.cap))
+        }
+        var needed: [EntryKey: StoredEntry] = [:]
+        for row in newest.joined() where built[row.key] == nil { needed[row.key] = row }
+        try build(needed.values.sorted { $0.key < $1.key })
+        return newest.map { rows in rows.compactMap { built[$0.key] }.sorted(by: FeedItem.feedOrder) }
+    }
+
+    /// Keeps the payloads of the entries rendered this run.
+    func save() throws {
+        let entries = rendered.compactMap { key in built[key].flatMap { item in item.contentHTML.map { (item.entry, $0) } } }
+        try store.savePayloads(entries, htmlBase: htmlBase)
+    }
+
+    /// Builds the items of `rows`: from the cache, else from their sources.
+    private mutating func build(_ rows: [StoredEntry]) throws {
+        var toRender: [(row: StoredEntry, entry: Entry)] = []
+        var fromSource: [String: [StoredEntry]] = [:]
+        for row in rows {
+            if let (entry, html) = try store.payload(key: row.key, fingerprint: row.fingerprint, htmlBase: htmlBase) {
+                if let html {
+                    built[row.key] = FeedItem(entry: entry, published: row.published, updated: row.updated,
+                                              contentHTML: html, summary: Summary.paragraph(markdown: entry.body))
+                } else {
+                    toRender.append((row, entry))
+                }
+            } else {
+                fromSource[row.source, default: []].append(row)
+            }
+        }
+        // Listing pages need the state to tell their items apart: read here, on the state's thread.
+        var files: [(source: String, rows: [StoredEntry])] = []
+        for (source, rows) in fromSource.sorted(by: { $0.key < $1.key }) {
+            if SourceFormat(path: source) == .listing {
+                let entries = try listingEntries(source)
+                for row in rows {
+                    if let entry = entries[row.key] { toRender.append((row, entry)) } else { try fallBack(row, into: &toRender) }
+                }
+            } else {
+                files.append((source, rows))
+            }
+        }
+        // Other files are read and parsed on every core.
+        let tree = self.tree
+        let loaded = concurrentMap(files) { file -> [(StoredEntry, Entry?)] in
+            guard case let .bytes(bytes, _) = tree.read(file.source) else { return file.rows.map { ($0, nil) } }
+            let entries = SourceFile.parse(bytes: bytes, path: file.source).entries
+            return file.rows.map { row in (row, entries.first(where: { $0.key == row.key })) }
+        }
+        for (row, entry) in loaded.joined() {
+            if let entry { toRender.append((row, entry)) } else { try fallBack(row, into: &toRender) }
+        }
+        let baseURL = self.baseURL
+        let items = concurrentMap(toRender) { pair in
+            FeedItem(entry: pair.entry, published: pair.row.published, updated: pair.row.updated,
+                     contentHTML: HTMLContent.render(markdown: pair.entry.body, baseURL: baseURL),
+                     summary: Summary.paragraph(markdown: pair.entry.body))
+        }
+        for item in items {
+            built[item.entry.key] = item
+            rendered.append(item.entry.key)
+        }
+    }
+
+    /// The source no longer parses (or no longer holds the entry): show what was last published.
+    private func fallBack(_ row: StoredEntry, into list: inout [(row: StoredEntry, entry: Entry)]) throws {
+        if let entry = try store.lastPublished(key: row.key) { list.append((row, entry)) }
+    }
+
+    /// A listing page's entries, with the keys the state gave its items.
+    private func listingEntries(_ source: String) throws -> [EntryKey: Entry] {
+        guard case let .bytes(bytes, _) = tree.read(source) else { return [:] }
+        let file = SourceFile.parse(bytes: bytes, path: source)
+        let previous = try store.entries(source: source).compactMap(KnownListingEntry.init)
+        let entries = ListingIdentity.resolve(items: file.listingItems, previous: previous)
+        return Dictionary(entries.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
+    }
+}
+
+/// `items.map(transform)`, on every core when there are more than a few.
+func concurrentMap<T: Sendable, R: Sendable>(_ items: [T], _ transform: @escaping @Sendable (T) -> R) -> [R] {
+    guard items.count > 8 else { return items.map(transform) }
+    let results = Mutex([R?](repeating: nil, count: items.count))
+    DispatchQueue.concurrentPerform(iterations: items.count) { i in
+        let value = transform(items[i])
+        results.withLock { $0[i] = value }
+    }
+    return results.withLock { $0.compactMap { $0 } }
+}

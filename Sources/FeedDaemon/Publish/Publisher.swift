@@ -1,0 +1,184 @@
+import FeedModel
+import FeedRender
+import FeedStore
+
+/// One file the pipeline wrote or left alone.
+public struct PublishedFile: Sendable, Equatable {
+    public var feed: String
+    public var file: String
+    public var entries: Int
+    public var written: Bool
+    public var role: Role
+
+    public enum Role: Sendable, Equatable {
+        /// A configured feed: listed in the summary line.
+        case feed
+        /// A per-category feed: counted, not listed, in the summary line.
+        case category
+        /// The browser page or the stylesheet.
+        case page
+    }
+}
+
+/// Render → stage: the files a run's changes touch, and only those.
+///
+/// A feed is rendered again (in every format it is written in) when a row
+/// a run wrote or removed belongs to it (`FeedTouches`), when one of its
+/// files is not as feedd left it (missing, or changed by someone else), or
+/// when the configuration it was rendered for changed (the render
+/// signature: site, feeds, renderer version). The page is rendered again
+/// when a configured feed was, or a category appeared or changed its count.
+/// Every file rendered is staged in the batch, which keeps files whose bytes
+/// did not change as they are.
+struct Publisher {
+    let settings: PipelineSettings
+    let store: StateStore
+    let tree: SourceTree
+
+    func publish(_ touches: FeedTouches, into batch: AtomicBatch) throws -> [PublishedFile] {
+        let site = settings.site
+        let signature = Self.signature(settings)
+        let full = try store.renderSignature() != signature
+        if full {
+            try store.forgetFeeds()
+            try store.setRenderSignature(signature)
+        }
+        let records = try store.feedRecords()
+        let outputs = try store.outputRecords()
+        let output = settings.output
+        func isStale(_ file: String) -> Bool {
+            guard let recorded = outputs[file] else { return true }
+            return OutputStamp.of(output + "/" + file) != recorded.stamp
+        }
+
+        let feeds = try expandedFeeds(records: full ? [:] : records, touches: touches)
+        let dirty = feeds.filter { feed in
+            full || touches.reaches(feed.spec) || records[feed.spec.name] == nil
+                || feed.spec.formats.contains { isStale(feed.spec.file(for: $0)) }
+        }
+        var items = FeedItems(store: store, tree: tree, baseURL: site.baseURL)
+        let renderedItems = try items.items(for: dirty.map(\.spec))
+        var shown: [String: [FeedItem]] = [:]
+        var files: [String: [PublishedFile]] = [:]
+        var indexDirty = full || isStale("index.html")
+        let atom = AtomWriter(site: site, stylesheet: site.stylesheet ? FeedStylesheet.fileName : nil)
+        let rss = RSSWriter(site: site)
+        let json = JSONFeedWriter(site: site)
+        for (feed, feedItems) in zip(dirty, renderedItems) {
+            let spec = feed.spec
+            shown[spec.name] = feedItems
+            // An empty feed is dated by its last change (a removal), never by the clock.
+            let emptyUpdated = feedItems.isEmpty ? try store.lastChange(kind: spec.kind, facet: spec.facet) : .epoch
+            for format in spec.formats.sorted() {
+                let file = spec.file(for: format)
+                let bytes: [UInt8]
+                switch format {
+                case .atom: bytes = try atom.render(spec, items: feedItems, emptyUpdated: emptyUpdated)
+                case .rss: bytes = try rss.render(spec, items: feedItems, file: file, emptyUpdated: emptyUpdated)
+                case .json: bytes = json.render(spec, items: feedItems, file: file)
+                }
+                let staged = try stage(bytes, file: file, feed: spec.name, into: batch)
+                files[spec.name, default: []].append(PublishedFile(feed: spec.name, file: file, entries: feedItems.count,
+                                                                   written: staged, role: spec.facet == nil ? .feed : .category))
+            }
+            try store.record(feed: FeedRecord(name: spec.name, base: feed.base, facet: spec.facet, entries: feedItems.count),
+                             showing: feedItems.map(\.entry.key))
+            // The page shows the configured feeds' newest entries and each category's count.
+            if spec.facet == nil || records[spec.name]?.entries != feedItems.count { indexDirty = true }
+        }
+        // Every feed's files in the order of the configuration, rendered or not.
+        var published: [PublishedFile] = []
+        for feed in feeds {
+            let spec = feed.spec
+            published += files[spec.name] ?? spec.formats.sorted().map { format in
+                PublishedFile(feed: spec.name, file: spec.file(for: format), entries: records[spec.name]?.entries ?? 0,
+                              written: false, role: spec.facet == nil ? .feed : .category)
+            }
+        }
+        if site.stylesheet {
+            var written = false
+            if full || isStale(FeedStylesheet.fileName) {
+                written = try stage(FeedStylesheet.bytes, file: FeedStylesheet.fileName, feed: "stylesheet", into: batch)
+            }
+            published.append(PublishedFile(feed: "stylesheet", file: FeedStylesheet.fileName, entries: 0, written: written, role: .page))
+        }
+        if site.indexPage {
+            var written = false
+            if indexDirty {
+                var sections: [IndexPage.Section] = []
+                for feed in feeds {
+                    let spec = feed.spec
+                    if spec.facet == nil {
+                        let sectionItems = try shown[spec.name] ?? items.items(for: [spec])[0]
+                        sections.append(IndexPage.Section(feed: spec, items: sectionItems, categories: []))
+                    } else if !sections.isEmpty {
+                        let count = shown[spec.name]?.count ?? records[spec.name]?.entries ?? 0
+                        sections[sections.count - 1].categories.append((spec, count))
+                    }
+                }
+                written = try stage(try IndexPage(site: site).render(sections), file: "index.html", feed: "index", into: batch)
+            }
+            published.append(PublishedFile(feed: "index", file: "index.html", entries: 0, written: written, role: .page))
+        }
+        if !dirty.isEmpty {
+            try items.save()
+            try store.prunePayloads()
+        }
+        return published
+    }
+
+    /// Stages a file and records its stamp; true when its bytes changed.
+    private func stage(_ bytes: [UInt8], file: String, feed: String, into batch: AtomicBatch) throws -> Bool {
+        let staged = try batch.stage(bytes, to: settings.output + "/" + file)
+        if let stamp = staged.stamp { try store.record(output: OutputRecord(file: file, feed: feed, stamp: stamp)) }
+        return staged.outcome == .written
+    }
+
+    /// A feed to publish: a configured feed, or a per-category feed derived from one.
+    struct Feed {
+        var spec: FeedSpec
+        /// The name of the configured feed.
+        var base: String
+    }
+
+    /// Every feed the configuration asks for: each configured feed, then
+    /// its per-category feeds, by dimension, then value. The categories are
+    /// those rendered before and those a change touched; without records
+    /// (a first run, a new configuration) every facet the state knows, the
+    /// removed entries' included, so a category whose last entry left keeps
+    /// its (now empty) feed.
+    private func expandedFeeds(records: [String: FeedRecord], touches: FeedTouches) throws -> [Feed] {
+        var out: [Feed] = []
+        for base in settings.feeds {
+            out.append(Feed(spec: base, base: base.name))
+            for dimension in base.groupBy {
+                var facets: Set<Facet>
+                if records.isEmpty {
+                    facets = Set(try store.facets(kind: base.kind, dimension: dimension))
+                } else {
+                    facets = Set(records.values.compactMap { $0.base == base.name ? $0.facet : nil }.filter { $0.dimension == dimension })
+                    facets.formUnion(touches.facets(kind: base.kind, dimension: dimension))
+                }
+                // Values in the order of their bytes, as SQLite sorts them.
+                for facet in facets.sorted(by: { $0.value.utf8.lexicographicallyPrecedes($1.value.utf8) }) {
+                    out.append(Feed(spec: base.derived(for: facet), base: base.name))
+                }
+            }
+        }
+        return out
+    }
+
+    /// What the files are rendered for, besides the entries: the site, every
+    /// feed's settings and the renderer's version. When it changes, every
+    /// file is rendered again.
+    static func signature(_ settings: PipelineSettings) -> String {
+        let site = settings.site
+        var parts = [AtomWriter.generatorName, AtomWriter.generatorVersion, site.title, site.baseURL, site.tagAuthority,
+                     site.author, site.authorURI ?? "", site.language, "\(site.indexPage)", "\(site.stylesheet)"]
+        for feed in settings.feeds {
+            parts += [feed.name, feed.file, feed.kind.rawValue, feed.title, feed.subtitle ?? "", "\(feed.cap)",
+                      feed.formats.sorted().map(\.rawValue).joined(separator: ","), feed.groupBy.map(\.rawValue).joined(separator: ",")]
+        }
+        return Fingerprint(ofText: parts.joined(separator: "\u{1F}")).description
+    }
+}

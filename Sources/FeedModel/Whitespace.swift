@@ -1,0 +1,143 @@
+/// Whitespace as feedd means it everywhere — trimming a field, collapsing a
+/// title, a summary or the text a fingerprint hashes: Unicode's White_Space
+/// characters (ASCII tab, line feed, vertical tab, form feed, carriage return
+/// and space; NEL, NO-BREAK SPACE, OGHAM SPACE MARK, the spaces U+2000–U+200A,
+/// LINE and PARAGRAPH SEPARATOR, NARROW NO-BREAK SPACE, MEDIUM MATHEMATICAL
+/// SPACE, IDEOGRAPHIC SPACE), read straight from UTF-8.
+public enum Whitespace {
+    /// The byte length of the whitespace character that starts at `p[i]`
+    /// (1–3), or 0 when none does; `n` is where the bytes end.
+    @inline(__always)
+    static func length(_ p: UnsafePointer<UInt8>, _ i: Int, _ n: Int) -> Int {
+        let c = p[i]
+        if c < 0x80 { return c == 0x20 || (c &- 0x09) <= 4 ? 1 : 0 }
+        switch c {
+        case 0xC2:  // U+0085, U+00A0
+            return i + 1 < n && (p[i + 1] == 0x85 || p[i + 1] == 0xA0) ? 2 : 0
+        case 0xE1:  // U+1680
+            return i + 2 < n && p[i + 1] == 0x9A && p[i + 2] == 0x80 ? 3 : 0
+        case 0xE2:  // U+2000–200A, U+2028, U+2029, U+202F; U+205F
+            guard i + 2 < n else { return 0 }
+            let b1 = p[i + 1], b2 = p[i + 2]
+            if b1 == 0x80 { return b2 <= 0x8A || b2 == 0xA8 || b2 == 0xA9 || b2 == 0xAF ? 3 : 0 }
+            return b1 == 0x81 && b2 == 0x9F ? 3 : 0
+        case 0xE3:  // U+3000
+            return i + 2 < n && p[i + 1] == 0x80 && p[i + 2] == 0x80 ? 3 : 0
+        default:
+            return 0
+        }
+    }
+
+    /// The byte length of the whitespace character that ends just before
+    /// `p[end]` (1–3), or 0 when none does.
+    @inline(__always)
+    static func length(endingAt end: Int, _ p: UnsafePointer<UInt8>) -> Int {
+        if end >= 1, p[end - 1] < 0x80 { return length(p, end - 1, end) }
+        if end >= 2, length(p, end - 2, end) == 2 { return 2 }
+        if end >= 3, length(p, end - 3, end) == 3 { return 3 }
+        return 0
+    }
+
+    /// The range of `b` without leading and trailing whitespace.
+    public static func trimmedRange(_ b: UnsafeBufferPointer<UInt8>) -> Range<Int> {
+        guard let p = b.baseAddress else { return 0..<0 }
+        var start = 0, end = b.count
+        while start < end {
+            let k = length(p, start, end)
+            if k == 0 { break }
+            start += k
+        }
+        while end > start {
+            let k = length(endingAt: end, p)
+            if k == 0 { break }
+            end -= k
+        }
+        return start..<end
+    }
+
+    /// Appends `n` bytes at `src` to the text at `out`, which has `o` bytes,
+    /// with every whitespace run written as one space; returns the new
+    /// length. Leading whitespace (when `o` is 0) is dropped; a trailing run
+    /// is left in `pendingSpace`, written only if more text follows, so
+    /// pieces of one text can be appended one after the other (start with
+    /// `false`). `out` needs room for `o + n + 1` bytes.
+    ///
+    /// Sixteen bytes at a time where nothing changes (ASCII without a tab,
+    /// a line end or two spaces in a row: most of prose).
+    public static func collapse(_ src: UnsafePointer<UInt8>, _ n: Int, into out: UnsafeMutablePointer<UInt8>, at start: Int,
+                                pendingSpace: inout Bool) -> Int {
+        var o = start
+        var i = 0
+        // (Constants of the concrete type, bound to names: built inside the
+        // expressions, these operations compile to byte loops.)
+        let space = SIMD16<UInt8>(repeating: 0x20), tab = SIMD16<UInt8>(repeating: 0x09)
+        let five = SIMD16<UInt8>(repeating: 5), high = SIMD16<UInt8>(repeating: 0x80)
+        while i < n {
+            if i + 16 <= n {
+                let chunk = UnsafeRawPointer(src + i).loadUnaligned(as: SIMD16<UInt8>.self)
+                // Each lane's previous character: lane 0's is a space when a run
+                // is pending or nothing is written yet (a leading space must go).
+                var before = SIMD16<UInt8>(repeating: pendingSpace || o == 0 ? 0x20 : 0x41)
+                for k in 1..<16 { before[k] = chunk[k - 1] }
+                let changes = ((chunk &- tab) .< five) .| (chunk .>= high) .| ((chunk .== space) .& (before .== space))
+                if !any(changes) {
+                    if pendingSpace {
+                        out[o] = 0x20
+                        o += 1
+                        pendingSpace = false
+                    }
+                    UnsafeMutableRawPointer(out + o).storeBytes(of: chunk, as: SIMD16<UInt8>.self)
+                    o += 16
+                    i += 16
+                    if chunk[15] == 0x20 {
+                        // A space at the end may start a run, or end the text: pending.
+                        o -= 1
+                        pendingSpace = true
+                    }
+                    continue
+                }
+            }
+            let k = length(src, i, n)
+            if k > 0 {
+                if o > 0 { pendingSpace = true }
+                i += k
+                continue
+            }
+            if pendingSpace {
+                out[o] = 0x20
+                o += 1
+                pendingSpace = false
+            }
+            out[o] = src[i]
+            o += 1
+            i += 1
+        }
+        return o
+    }
+
+    /// `text` with every whitespace run made one space and the ends trimmed.
+    public static func collapsed(_ text: String) -> String {
+        var text = text
+        return text.withUTF8 { b in
+            guard let p = b.baseAddress else { return "" }
+            return String(unsafeUninitializedCapacity: b.count + 1) { out in
+                var pending = false
+                return collapse(p, b.count, into: out.baseAddress!, at: 0, pendingSpace: &pending)
+            }
+        }
+    }
+}
+
+extension StringProtocol {
+    /// The text without leading and trailing whitespace (`Whitespace`).
+    public func trimmed() -> String {
+        var text = String(self)
+        return text.withUTF8 { b in
+            let range = Whitespace.trimmedRange(b)
+            return range.count == b.count ? nil : String(decoding: UnsafeBufferPointer(rebasing: b[range]), as: UTF8.self)
+        } ?? text
+    }
+
+    /// The text with every whitespace run made one space and the ends trimmed (`Whitespace`).
+    public func collapsingWhitespace() -> String { Whitespace.collapsed(String(self)) }
+}

@@ -1,0 +1,195 @@
+import FeedModel
+
+/// Counts for `feedd state` and the daemon's status line.
+public struct StateSummary: Sendable, Equatable {
+    public var files = 0
+    public var rejectedFiles = 0
+    public var live: [EntryKind: Int] = [:]
+    public var removed = 0
+}
+
+extension StateStore {
+    private static let entryColumns = "key, kind, source, title, fingerprint, published, updated, first_seen, last_changed, removed_at, sketch, facets"
+
+    private func entry(_ row: Row) -> StoredEntry {
+        StoredEntry(key: EntryKey(rawValue: row.text(0)), kind: EntryKind(rawValue: row.text(1)) ?? .publication,
+                    source: row.text(2), title: row.text(3), fingerprint: row.fingerprint(4),
+                    published: Timestamp(seconds: row.int(5)), updated: Timestamp(seconds: row.int(6)),
+                    firstSeen: Timestamp(seconds: row.int(7)), lastChanged: Timestamp(seconds: row.int(8)),
+                    removedAt: row.isNull(9) ? nil : Timestamp(seconds: row.int(9)),
+                    sketch: row.isNull(10) ? nil : row.blob(10),
+                    facets: row.isNull(11) ? [] : Self.decodeFacets(row.text(11)))
+    }
+
+    private func entries(_ sql: String, _ values: SQLValue...) throws(StoreError) -> [StoredEntry] {
+        var out: [StoredEntry] = []
+        try statement(sql).bind(values).forEach { out.append(entry($0)) }
+        return out
+    }
+
+    /// Every entry, live and removed.
+    public func allEntries() throws(StoreError) -> [EntryKey: StoredEntry] {
+        var out: [EntryKey: StoredEntry] = [:]
+        try statement("SELECT \(Self.entryColumns) FROM entries").bind().forEach { let e = entry($0); out[e.key] = e }
+        return out
+    }
+
+    public func entries(keys: some Sequence<EntryKey>) throws(StoreError) -> [EntryKey: StoredEntry] {
+        var out: [EntryKey: StoredEntry] = [:]
+        let s = try statement("SELECT \(Self.entryColumns) FROM entries WHERE key = ?")
+        for key in keys {
+            try s.bind(.text(key.rawValue)).forEach { out[key] = entry($0) }
+        }
+        return out
+    }
+
+    /// Entries whose source is `path` (live and removed).
+    public func entries(source path: String) throws(StoreError) -> [StoredEntry] {
+        try entries("SELECT \(Self.entryColumns) FROM entries WHERE source = ?", .text(path))
+    }
+
+    /// Writes an entry's row and keeps the facet index in step with it.
+    /// - Parameter old: the row it replaces (nil for an entry the state has never held).
+    public func put(entry e: StoredEntry, replacing old: StoredEntry?) throws(StoreError) {
+        try statement("INSERT OR REPLACE INTO entries(\(Self.entryColumns)) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)")
+            .bind(.text(e.key.rawValue), .text(e.kind.rawValue), .text(e.source), .text(e.title), .digest(e.fingerprint),
+                  .int(e.published.seconds), .int(e.updated.seconds), .int(e.firstSeen.seconds), .int(e.lastChanged.seconds),
+                  e.removedAt.map { .int($0.seconds) } ?? .null, e.sketch.map { .blob($0) } ?? .null,
+                  e.facets.isEmpty ? .null : .text(Self.encodeFacets(e.facets)))
+            .run()
+        if old?.facets != e.facets { try indexFacets(of: e, replacing: old != nil) }
+    }
+
+    // MARK: Facets
+
+    /// Replaces an entry's rows in the facet index, for the indexed dimensions only (see `indexFacets`).
+    private func indexFacets(of e: StoredEntry, replacing: Bool) throws(StoreError) {
+        let dimensions = try indexedDimensions()
+        guard !dimensions.isEmpty else { return }  // no index to keep
+        if replacing { try statement("DELETE FROM facets WHERE key = ?").bind(.text(e.key.rawValue)).run() }
+        let insert = try statement("INSERT OR IGNORE INTO facets(facet, key) VALUES(?, ?)")
+        for facet in e.facets where dimensions.contains(facet.dimension) {
+            try insert.bind(.text(facet.description), .text(e.key.rawValue)).run()
+        }
+    }
+
+    /// Makes the facet index cover exactly `dimensions` (the ones feeds
+    /// group by): a run that groups by nothing writes no index rows at all.
+    /// When the set changes, the index is rebuilt from the entries' own
+    /// `facets` column. Call inside `transaction`.
+    public func indexFacets(_ dimensions: Set<Facet.Dimension>) throws(StoreError) {
+        guard try indexedDimensions() != dimensions else { return }
+        try db.execute("DELETE FROM facets")
+        if !dimensions.isEmpty {
+            var rows: [(String, String)] = []
+            try statement("SELECT key, facets FROM entries WHERE facets IS NOT NULL").bind().forEach { row in
+                let key = row.text(0)
+                for facet in Self.decodeFacets(row.text(1)) where dimensions.contains(facet.dimension) {
+                    rows.append((facet.description, key))
+                }
+            }
+            rows.sort { $0 < $1 }
+            let insert = try statement("INSERT OR IGNORE INTO facets(facet, key) VALUES(?, ?)")
+            for (facet, key) in rows { try insert.bind(.text(facet), .text(key)).run() }
+        }
+        try setMeta("facet_dimensions", dimensions.map(\.rawValue).sorted().joined(separator: ","))
+        cachedDimensions = dimensions
+    }
+
+    /// The dimensions the facet index holds; read once per transaction.
+    private func indexedDimensions() throws(StoreError) -> Set<Facet.Dimension> {
+        if let cachedDimensions { return cachedDimensions }
+        let names = try meta("facet_dimensions") ?? ""
+        let out = Set(names.split(separator: ",").compactMap { Facet.Dimension(rawValue: String($0)) })
+        cachedDimensions = out
+        return out
+    }
+
+    /// Facets joined by U+001F, a character no accepted value can hold.
+    private static func encodeFacets(_ facets: [Facet]) -> String {
+        facets.map(\.description).joined(separator: "\u{1F}")
+    }
+
+    private static func decodeFacets(_ text: String) -> [Facet] {
+        text.split(separator: "\u{1F}").compactMap { Facet(stored: String($0)) }
+    }
+
+    /// Every facet of `dimension` among entries of `kind`, removed ones
+    /// included, so a category whose last entry left still gets its (now empty) feed.
+    public func facets(kind: EntryKind, dimension: Facet.Dimension) throws(StoreError) -> [Facet] {
+        var out: [Facet] = []
+        try statement("""
+            SELECT DISTINCT f.facet FROM facets f JOIN entries e ON e.key = f.key
+            WHERE e.kind = ? AND f.facet >= ? AND f.facet < ? ORDER BY f.facet
+            """).bind(.text(kind.rawValue), .text(dimension.rawValue + ":"), .text(dimension.rawValue + ";"))
+            .forEach { if let f = Facet(stored: $0.text(0)) { out.append(f) } }
+        return out
+    }
+
+    // MARK: What feeds show
+
+    /// The newest live entries of a kind: what a feed with that cap shows.
+    public func newest(kind: EntryKind, limit: Int) throws(StoreError) -> [StoredEntry] {
+        try entries("""
+            SELECT \(Self.entryColumns) FROM entries INDEXED BY entries_by_feed
+            WHERE kind = ? AND removed_at IS NULL ORDER BY published DESC, key ASC LIMIT ?
+            """, .text(kind.rawValue), .int(Int64(limit)))
+    }
+
+    /// The newest live entries of a kind that carry `facet`.
+    public func newest(kind: EntryKind, facet: Facet, limit: Int) throws(StoreError) -> [StoredEntry] {
+        let columns = Self.entryColumns.split(separator: ",").map { "e." + $0.trimmed() }.joined(separator: ", ")
+        return try entries("""
+            SELECT \(columns) FROM facets f JOIN entries e ON e.key = f.key
+            WHERE f.facet = ? AND e.kind = ? AND e.removed_at IS NULL ORDER BY e.published DESC, e.key ASC LIMIT ?
+            """, .text(facet.description), .text(kind.rawValue), .int(Int64(limit)))
+    }
+
+    /// When entries of a feed last changed (added, edited or removed), for an
+    /// empty feed's `updated`; a fixed plausible date when nothing ever did.
+    public func lastChange(kind: EntryKind, facet: Facet?) throws(StoreError) -> Timestamp {
+        var out: Int64 = 0
+        if let facet {
+            try statement("""
+                SELECT max(max(e.last_changed, coalesce(e.removed_at, 0))) FROM facets f JOIN entries e ON e.key = f.key
+                WHERE f.facet = ? AND e.kind = ?
+                """).bind(.text(facet.description), .text(kind.rawValue)).forEach { out = $0.int(0) }
+        } else {
+            try statement("SELECT max(max(last_changed, coalesce(removed_at, 0))) FROM entries WHERE kind = ?")
+                .bind(.text(kind.rawValue)).forEach { out = $0.int(0) }
+        }
+        return out > 0 ? Timestamp(seconds: out) : Self.beforeAnything
+    }
+
+    /// 2000-01-01T00:00:00Z: feed validators flag dates before 1990 as implausible.
+    public static let beforeAnything = Timestamp(seconds: 946_684_800)
+
+    // MARK: Reporting
+
+    /// - Parameter detailed: also count rejected files and removed entries,
+    ///   which reads every row; without it (the daemon's status line after
+    ///   every run) only indexes and page counts are read.
+    public func summary(detailed: Bool = true) throws(StoreError) -> StateSummary {
+        var s = StateSummary()
+        if detailed {
+            try statement("SELECT count(*), count(problems) FROM files").bind().forEach {
+                s.files = Int($0.int(0))
+                s.rejectedFiles = Int($0.int(1))
+            }
+            try statement("SELECT count(*) FROM entries WHERE removed_at IS NOT NULL").bind().forEach { s.removed = Int($0.int(0)) }
+        } else {
+            try statement("SELECT count(*) FROM files").bind().forEach { s.files = Int($0.int(0)) }
+        }
+        for kind in EntryKind.allCases {
+            try statement("SELECT count(*) FROM entries WHERE kind = ? AND removed_at IS NULL").bind(.text(kind.rawValue)).forEach {
+                if $0.int(0) > 0 { s.live[kind] = Int($0.int(0)) }
+            }
+        }
+        return s
+    }
+
+    /// Every entry ordered for people: kind, newest first.
+    public func listing(includeRemoved: Bool) throws(StoreError) -> [StoredEntry] {
+        try entries("SELECT \(Self.entryColumns) FROM entries \(includeRemoved ? "" : "WHERE removed_at IS NULL") ORDER BY kind, published DESC, key")
+    }
+}
