@@ -6,6 +6,7 @@ import Foundation
 /// `SplitMix.seed(default:)`, and names the seed in its failure messages:
 /// `FEEDD_TEST_SEED=N swift test --filter TEST` replays a failure that said
 /// `seed N`, and runs the test on other inputs than its default ones.
+/// (One file: FeedDiffTests and FeedConfigTests have a symbolic link to it.)
 struct SplitMix: RandomNumberGenerator {
     var state: UInt64
     init(seed: UInt64) { state = seed }
