@@ -86,22 +86,25 @@ import Testing
         #expect(error.all.map(\.line) == [1, 6, 9])
     }
 
-    @Test func survivesMangledInput() throws {
-        let base = Array(fullConfig.utf8) + Array("\nx = \"\"\"a\\\n\"\"\"\ny = [ {a=1}, [2, '3'] ]\n".utf8)
-        let punctuation = Array("[]{}\"'=.,#\\\n ".utf8)
-        var seed: UInt64 = 0x9E37_79B9_7F4A_7C15
-        func next() -> Int {
-            seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            return Int(truncatingIfNeeded: seed >> 33)
-        }
-        for round in 0..<2000 {
-            var bytes = Array(base.prefix(base.count - round % 40))
-            for _ in 0..<(1 + next() % 6) {
-                bytes[next() % bytes.count] = punctuation[next() % punctuation.count]
+    /// A crash is the failure here, so the rounds run in a process of their
+    /// own: the test then fails (naming the seed) instead of taking the
+    /// whole run down with it.
+    @Test func survivesMangledInput() async {
+        let seed = SplitMix.seed(default: 29)
+        await #expect(processExitsWith: .success, "seed \(seed): a mangled config crashed KeyLocator or ConfigLoader") {
+            [seed = seed as UInt64] in
+            let base = Array(fullConfig.utf8) + Array("\nx = \"\"\"a\\\n\"\"\"\ny = [ {a=1}, [2, '3'] ]\n".utf8)
+            let punctuation = Array("[]{}\"'=.,#\\\n ".utf8)
+            var rng = SplitMix(seed: seed)
+            for round in 0..<2000 {
+                var bytes = Array(base.prefix(base.count - round % 40))
+                for _ in 0..<(1 + rng.next(6)) {
+                    bytes[rng.next(bytes.count)] = punctuation[rng.next(punctuation.count)]
+                }
+                let text = String(decoding: bytes, as: UTF8.self)
+                _ = KeyLocator(text: text)
+                _ = try? ConfigLoader.parse(text, file: "f", baseDirectory: "/")
             }
-            let text = String(decoding: bytes, as: UTF8.self)
-            _ = KeyLocator(text: text)
-            _ = try? ConfigLoader.parse(text, file: "f", baseDirectory: "/")
         }
     }
 }

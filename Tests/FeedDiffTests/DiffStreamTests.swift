@@ -89,18 +89,9 @@ struct DiffStreamTests {
 
     }
 
-    /// A small deterministic generator, so a failure can be replayed by its seed.
-    struct Mix {
-        var state: UInt64
-        mutating func next(_ n: Int) -> Int {
-            state = state &* 6364136223846793005 &+ 1442695040888963407
-            return Int((state >> 33) % UInt64(n))
-        }
-    }
-
-    @Test(arguments: 0..<300)
-    func streamAgreesWithTheBatchDiff(seed: Int) {
-        var mix = Mix(state: UInt64(seed) &+ 1)
+    @Test(arguments: SplitMix.seeds(default: 0..<300))
+    func streamAgreesWithTheBatchDiff(seed: UInt64) {
+        var mix = SplitMix(seed: seed)
         let sources = ["a.md", "b.md", "c/d.md", "c/e.md", "f.json", "g.txt"]
         let keys = (0..<8).map { "k\($0)" }
         let bodies = ["one", "two", "three"]

@@ -63,10 +63,11 @@ struct SimpleFrontMatterTests {
             "\n  - [a]", "\n  - a\n    continued", "\n  - \"Zoë\"\n  - 'x'", "\n  - ~\n  - null", "\n  - a: b",
             "\n    - deep\n    - deeper", "\n  - a #c", "\n  a: b", "\n  - \"q\" x", "",
         ]
-        var rng = SplitMix(seed: 42)
+        let seed = SplitMix.seed(default: 42)
+        var rng = SplitMix(seed: seed)
         var simpleCount = 0
         let total = 4000
-        for _ in 0..<total {
+        for round in 0..<total {
             var lines: [String] = []
             for _ in 0..<(1 + rng.next(6)) {
                 let key = keys[rng.next(keys.count)]
@@ -81,11 +82,11 @@ struct SimpleFrontMatterTests {
             let (simple, yams) = both(yaml)
             if let simple {
                 simpleCount += 1
-                #expect(simple == yams, "\(yaml)")
+                #expect(simple == yams, "seed \(seed) round \(round): \(yaml)")
             }
         }
         // Sanity: the fast path is really exercised.
-        #expect(simpleCount > total / 10)
+        #expect(simpleCount > total / 10, "seed \(seed)")
     }
 
     @Test func aTypicalEntryTakesTheFastPath() {
@@ -112,7 +113,8 @@ struct SimpleFrontMatterTests {
 struct SplitOffsetsTests {
     @Test func agreesWithTheStringSplit() {
         let lines = ["---", "--- ", "---\t", "...", " ---", "----", "--", "title: x", "", "body text", "é ü", "-- -", "...  "]
-        var rng = SplitMix(seed: 3)
+        let seed = SplitMix.seed(default: 3)
+        var rng = SplitMix(seed: seed)
         var splitCount = 0
         for round in 0..<3000 {
             var parts: [String] = []
@@ -124,14 +126,16 @@ struct SplitOffsetsTests {
             var copy = text
             let offsets = copy.withUTF8 { MarkdownEntry.splitOffsets($0) }
             let split = try? MarkdownEntry.split(text, source: "t.md")
-            #expect((offsets == nil) == (split == nil), "\(text.debugDescription)")
+            #expect((offsets == nil) == (split == nil), "seed \(seed) round \(round): \(text.debugDescription)")
             if let offsets, let split {
                 splitCount += 1
                 let utf8 = Array(text.utf8)
-                #expect(String(decoding: utf8[offsets.yaml], as: UTF8.self) == String(split.yaml), "\(text.debugDescription)")
-                #expect(String(decoding: utf8[offsets.body], as: UTF8.self) == String(split.body), "\(text.debugDescription)")
+                #expect(String(decoding: utf8[offsets.yaml], as: UTF8.self) == String(split.yaml),
+                        "seed \(seed) round \(round): \(text.debugDescription)")
+                #expect(String(decoding: utf8[offsets.body], as: UTF8.self) == String(split.body),
+                        "seed \(seed) round \(round): \(text.debugDescription)")
             }
         }
-        #expect(splitCount > 500)
+        #expect(splitCount > 500, "seed \(seed)")
     }
 }
