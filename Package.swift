@@ -59,16 +59,18 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
 
-        .testTarget(name: "FeedParseTests", dependencies: ["FeedParse", "FeedModel"],
+        // What several test targets share (a seeded generator).
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "FeedParseTests", dependencies: ["FeedParse", "FeedModel", "TestSupport"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "FeedDiffTests", dependencies: ["FeedDiff", "FeedModel", "FeedParse"]),
+        .testTarget(name: "FeedDiffTests", dependencies: ["FeedDiff", "FeedModel", "FeedParse", "TestSupport"]),
         .testTarget(name: "FeedRenderTests", dependencies: ["FeedRender", "FeedModel", "CLibXML2"],
                     resources: [.copy("Golden")]),
         .testTarget(name: "FeedStoreTests", dependencies: ["FeedStore", "FeedModel"]),
-        .testTarget(name: "FeedConfigTests", dependencies: ["FeedConfig", "FeedModel"]),
+        .testTarget(name: "FeedConfigTests", dependencies: ["FeedConfig", "FeedModel", "TestSupport"]),
         .testTarget(name: "SystemdNotifyTests", dependencies: ["SystemdNotify"]),
         .testTarget(name: "FeedWatchTests", dependencies: ["FeedWatch"]),
-        .testTarget(name: "FeedDaemonTests", dependencies: ["FeedDaemon", "FeedModel", "FeedConfig"],
+        .testTarget(name: "FeedDaemonTests", dependencies: ["FeedDaemon", "FeedModel", "FeedConfig", "FeedStore", "TestSupport"],
                     exclude: ["Catalogue"]),
     ]
 )

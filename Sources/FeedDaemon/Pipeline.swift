@@ -28,6 +28,8 @@ public struct RunReport: Sendable {
     /// Every problem in the source tree, including ones reported by earlier runs for files that did not change.
     public var rejections: [Rejection] = []
     public var feeds: [PublishedFile] = []
+    /// Feeds rendered (each in all its formats), the page and the stylesheet included.
+    public var feedsRendered = 0
     public var filesScanned = 0
     public var filesParsed = 0
     public var firstRun = false
@@ -141,7 +143,7 @@ public final class Pipeline {
                 let ingest = Ingest(tree: tree, store: store, feeds: settings.feeds, logger: logger, now: now)
                 let ingested = try changes.isBulk ? store.bulkLoad { try ingest.run(changes) } : ingest.run(changes)
                 phases.lap("parse+store")
-                report.feeds = try Publisher(settings: settings, store: store, tree: tree).publish(ingested.touches, into: batch)
+                (report.feeds, report.feedsRendered) = try Publisher(settings: settings, store: store, tree: tree).publish(ingested.touches, into: batch)
                 phases.lap("render")
                 report.events = ingested.events
                 report.conflicts = ingested.conflicts

@@ -29,6 +29,8 @@ struct PendingBatch: Sendable {
         case .created(let path):
             if !changed.contains(path) && !removed.contains(path) {
                 createdHere.insert(path)
+                // A name made by link(2) gets no other event: the batch must be delivered all the same.
+                revision += 1
             }
         case .changed(let path):
             changed.insert(path)
@@ -54,6 +56,10 @@ struct PendingBatch: Sendable {
             break
         }
     }
+
+    /// Names created in this batch and never written or removed since: a
+    /// hard link made by `link(2)` (or a file still open for writing).
+    var createdOnly: [String] { createdHere.filter { !changed.contains($0) && !removed.contains($0) }.sorted() }
 
     /// Adds a reason, once.
     mutating func note(_ reason: WatchReason) {

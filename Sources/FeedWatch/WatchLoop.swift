@@ -295,6 +295,13 @@ final class WatchLoop {
             pending = PendingBatch()
             debouncer.reset()
         }
+        // A new hard link to a file is a change of that name (the file itself was written earlier).
+        for path in pending.createdOnly {
+            var st = stat()
+            if lstat(absolutePath(path), &st) == 0, (st.st_mode & S_IFMT) == S_IFREG, st.st_nlink > 1 {
+                pending.apply(.changed(path))
+            }
+        }
         guard !pending.isEmpty else { return true }
         if case .terminated = continuation.yield(pending.batch) { return false }
         return true

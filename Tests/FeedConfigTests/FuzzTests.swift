@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import FeedConfig
 /// Opt-in fuzzing of the loader: `FEEDD_FUZZ=SEED swift test --filter fuzzLoader`.
 /// toml++ 3.4 aborts on some malformed inputs (see `KeyLocator.unsafeSyntax`);

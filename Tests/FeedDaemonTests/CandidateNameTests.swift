@@ -1,5 +1,5 @@
 import Testing
-@testable import FeedDaemon
+import FeedModel
 
 /// Which directory entries the walk reads: a source format's extension in
 /// any case, not hidden, not an editor's temp or backup file; ASCII names and
@@ -12,6 +12,16 @@ struct CandidateNameTests {
         ("README", false), ("notes.yaml", false), ("a.md.swp", false), ("x.", false), ("", false), ("ünïcode", false),
     ])
     func name(_ name: String, _ read: Bool) {
-        #expect(SourceScanner.isCandidate(name: name) == read, "\(name)")
+        #expect(SourceRule.isSource(fileName: name) == read, "\(name)")
+        #expect(SourceRule.isSource(path: "dir/sub/" + name) == read, "dir/sub/\(name)")
+    }
+
+    /// A path counts when no directory on the way is hidden and its name is a source.
+    @Test(arguments: [
+        ("a.md", true), ("publications/2024/a.md", true), (".git/a.md", false), ("x/.drafts/a.md", false),
+        ("x/.drafts", false), ("x/y.d/a.json", true), ("#tmp#/a.md", true), ("", false),
+    ])
+    func path(_ path: String, _ read: Bool) {
+        #expect(SourceRule.isSource(path: path) == read, "\(path)")
     }
 }

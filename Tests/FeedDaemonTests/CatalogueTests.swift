@@ -37,6 +37,8 @@ struct CatalogueCase: Sendable, CustomTestStringConvertible {
     /// Titles that must not reach a feed.
     var absent: [String] = []
     var conflicts: [Conflict] = []
+    /// Other names of one file (hard links): the loser is the larger path, read as nothing.
+    var hardLinks: [Conflict] = []
     /// Item events from sources under this prefix must number exactly this (for generated bulk).
     var newEvents: (prefix: String, count: Int)?
     /// The run must finish within this many seconds (refused quickly).
@@ -182,6 +184,15 @@ enum Catalogue {
                                          to: box.src.appendingPathComponent("hardlinks/publications/second.md"))
     }
 
+    static let unkeyedHardLinkTitle = "Hard link without an id: its key would be each name's path"
+
+    /// Without an `id`, each name would give its own key (the path): still one entry.
+    static func unkeyedHardLinks(_ box: Sandbox) throws {
+        try box.write("hardlinks/publications/b-name.md", "---\ntitle: \"\(unkeyedHardLinkTitle)\"\ndate: 2026-02-02\n---\nBody.\n")
+        try FileManager.default.linkItem(at: box.src.appendingPathComponent("hardlinks/publications/b-name.md"),
+                                         to: box.src.appendingPathComponent("hardlinks/publications/a-name.md"))
+    }
+
     static let deepTitle = "Deep: sixty-four directories down"
 
     static func deepTree(_ box: Sandbox) throws {
@@ -280,7 +291,12 @@ enum Catalogue {
                       conflicts: [.init(winner: "publications/duplicate-id-a.md", loser: "publications/duplicate-id-b.md")]),
         CatalogueCase(name: "hard links to one file", generate: hardLinks,
                       published: [hardLinkTitle],
-                      conflicts: [.init(winner: "hardlinks/publications/first.md", loser: "hardlinks/publications/second.md")]),
+                      hardLinks: [.init(winner: "hardlinks/publications/first.md", loser: "hardlinks/publications/second.md")],
+                      newEvents: ("hardlinks/", 1)),
+        CatalogueCase(name: "hard links to one file without an id", generate: unkeyedHardLinks,
+                      published: [unkeyedHardLinkTitle],
+                      hardLinks: [.init(winner: "hardlinks/publications/a-name.md", loser: "hardlinks/publications/b-name.md")],
+                      newEvents: ("hardlinks/publications/a-name.md", 1)),
         // Text that means something to XML, terminals and bidi renderers.
         CatalogueCase(name: "XML-significant characters and ]]> in every field",
                       fixtures: ["publications/xml-significant.md", "jobs/xml-significant.json"],
@@ -370,6 +386,8 @@ struct CatalogueTests {
 
         let conflicts = try run.logLines().filter { $0.event == "conflict" }
         #expect(conflicts.map { [$0["winner"] ?? "", $0.source ?? ""] } == c.conflicts.map { [$0.winner, $0.loser] }, "\(run)")
+        let links = try run.logLines().filter { $0.event == "hard-link" }
+        #expect(links.map { [$0["winner"] ?? "", $0.source ?? ""] } == c.hardLinks.map { [$0.winner, $0.loser] }, "\(run)")
 
         if let (prefix, count) = c.newEvents {
             let news = try run.items().filter { $0.event == "new" && ($0.source ?? "").hasPrefix(prefix) }
@@ -500,10 +518,10 @@ struct SourceReadingTests {
     @Test func aFileThatVanishesBeforeOpeningIsGone() throws {
         let box = try tree()
         try box.write("publications/x.md", Catalogue.pub(id: "x", title: "X"))
-        let snapshot = try SourceScanner.scan(root: box.src.path)
+        let snapshot = try SourceTree(root: box.src.path, maxFileSize: 1 << 20).walk()
         #expect(snapshot.files["publications/x.md"] != nil)
         try box.remove("publications/x.md")
-        guard case .gone = SourceReader.read(root: box.src.path, relative: "publications/x.md", maxSize: 1 << 20) else {
+        guard case .gone = SourceTree(root: box.src.path, maxFileSize: 1 << 20).read("publications/x.md") else {
             Issue.record("expected .gone")
             return
         }
@@ -515,7 +533,7 @@ struct SourceReadingTests {
         let url = box.src.appendingPathComponent("publications/growing.md")
         try Data("first half\n".utf8).write(to: url)
         var appended = false
-        let outcome = SourceReader.read(root: box.src.path, relative: "publications/growing.md", maxSize: 1 << 20) {
+        let outcome = SourceTree(root: box.src.path, maxFileSize: 1 << 20).read("publications/growing.md") {
             guard !appended else { return }
             appended = true
             let handle = try? FileHandle(forWritingTo: url)
@@ -537,7 +555,7 @@ struct SourceReadingTests {
         let url = box.src.appendingPathComponent("publications/shrinking.md")
         try Data("a long first version of the file\n".utf8).write(to: url)
         var done = false
-        let outcome = SourceReader.read(root: box.src.path, relative: "publications/shrinking.md", maxSize: 1 << 20) {
+        let outcome = SourceTree(root: box.src.path, maxFileSize: 1 << 20).read("publications/shrinking.md") {
             guard !done else { return }
             done = true
             _ = truncate(url.path, 7)
@@ -554,7 +572,7 @@ struct SourceReadingTests {
         let box = try tree()
         let url = box.src.appendingPathComponent("publications/busy.md")
         try Data("start\n".utf8).write(to: url)
-        let outcome = SourceReader.read(root: box.src.path, relative: "publications/busy.md", maxSize: 1 << 20) {
+        let outcome = SourceTree(root: box.src.path, maxFileSize: 1 << 20).read("publications/busy.md") {
             let handle = try? FileHandle(forWritingTo: url)
             _ = try? handle?.seekToEnd()
             try? handle?.write(contentsOf: Data("more\n".utf8))
@@ -573,8 +591,8 @@ struct SourceReadingTests {
         let box = try tree()
         let path = box.src.appendingPathComponent("publications/pipe.md").path
         #expect(mkfifo(path, 0o644) == 0)
-        #expect(try SourceScanner.scan(root: box.src.path).files.isEmpty)
-        guard case .gone = SourceReader.read(root: box.src.path, relative: "publications/pipe.md", maxSize: 1 << 20) else {
+        #expect(try SourceTree(root: box.src.path, maxFileSize: 1 << 20).walk().files.isEmpty)
+        guard case .gone = SourceTree(root: box.src.path, maxFileSize: 1 << 20).read("publications/pipe.md") else {
             Issue.record("a FIFO must read as not-a-file")
             return
         }
@@ -584,7 +602,7 @@ struct SourceReadingTests {
     @Test func namesThatAreNotUTF8AreReported() throws {
         let box = try tree()
         try Catalogue.nonUTF8Names(box)
-        let snapshot = try SourceScanner.scan(root: box.src.path)
+        let snapshot = try SourceTree(root: box.src.path, maxFileSize: 1 << 20).walk()
         #expect(snapshot.files.isEmpty, "\(snapshot.files.keys)")
         #expect(snapshot.problems.map(\.source).sorted() == ["dir\\xFF", "publications/caf\\xE9.md"])
     }
@@ -593,10 +611,10 @@ struct SourceReadingTests {
     @Test func deepTreesAreReadUpToTheLimit() throws {
         let box = try tree()
         try Catalogue.deepTree(box)
-        #expect(try SourceScanner.scan(root: box.src.path).files.keys.contains { $0.hasSuffix("/d64/deep.md") })
-        let tooDeep = (1...(SourceScanner.defaultMaxDepth + 1)).map { _ in "x" }.joined(separator: "/")
+        #expect(try SourceTree(root: box.src.path, maxFileSize: 1 << 20).walk().files.keys.contains { $0.hasSuffix("/d64/deep.md") })
+        let tooDeep = (1...(SourceTree.maxDepth + 1)).map { _ in "x" }.joined(separator: "/")
         try box.write(tooDeep + "/bottom.md", Catalogue.pub(id: "bottom", title: "Bottom"))
-        let snapshot = try SourceScanner.scan(root: box.src.path)
+        let snapshot = try SourceTree(root: box.src.path, maxFileSize: 1 << 20).walk()
         #expect(!snapshot.files.keys.contains { $0.hasSuffix("bottom.md") })
         #expect(snapshot.problems.count == 1 && snapshot.problems.first?.message.contains("deeper than 128 levels") == true, "\(snapshot.problems)")
     }

@@ -100,5 +100,36 @@ extension DaemonProcessTests {
             let exit = await daemon.waitForExit(timeout: .seconds(2))
             #expect(exit?.exited == true && exit?.status == 0, "exit \(String(describing: exit))\n\(daemon.log.tail())")
         }
+
+        @Test("A second name (a hard link) made under a running daemon is one entry; when the first name goes, the second takes it over")
+        func hardLinksUnderARunningDaemon() async throws {
+            let scratch = try DaemonScratch()
+            let src = scratch.source
+            // With an id, the entry keeps it whichever name holds it (without one, its key is the holding name's path).
+            try DaemonHarness.write("---\nid: linked\nkind: publication\ntitle: \"Linked paper\"\ndate: 2024-03-01T00:00:00Z\n---\nOne file, two names.\n",
+                                    to: src + "/publications/b-first.md")
+            let config = try scratch.writeConfig(Self.debounceConfig)
+            let daemon = try DaemonProcess(["--config", config] + scratch.flags, cwd: scratch.cwd)
+            defer { daemon.kill() }
+            #expect(await daemon.log.wait(for: "ready", timeout: .seconds(15)), "no ready line\n\(daemon.log.tail())")
+            #expect(daemon.log.lines(event: "new").count == 1)
+
+            // link(2) under a smaller name: no write, no close; the new name takes the entry (a move, not news).
+            guard link(src + "/publications/b-first.md", src + "/publications/a-second.md") == 0 else { throw DaemonHarnessError.errno("link") }
+            #expect(await daemon.log.wait(for: "hard-link", source: "publications/b-first.md", timeout: .seconds(3)),
+                    "no hard-link line\n\(daemon.log.tail())")
+            try await Task.sleep(for: .milliseconds(400))
+            #expect(daemon.log.lines(event: "new").count == 1, "\(daemon.log.tail())")
+            #expect(daemon.log.lines(event: "removed").isEmpty, "\(daemon.log.tail())")
+            await Self.expectFeed(scratch.publications, "has the paper once") { $0.components(separatedBy: "Linked paper").count == 2 }
+
+            // The name that holds the entry goes: the other one keeps it, nothing is announced.
+            guard unlink(src + "/publications/a-second.md") == 0 else { throw DaemonHarnessError.errno("unlink") }
+            try await Task.sleep(for: .milliseconds(600))
+            #expect(daemon.log.lines(event: "removed").isEmpty, "\(daemon.log.tail())")
+            #expect(daemon.log.lines(event: "new").count == 1, "\(daemon.log.tail())")
+            await Self.expectFeed(scratch.publications, "still has the paper once") { $0.components(separatedBy: "Linked paper").count == 2 }
+            #expect(!daemon.log.lines.contains { $0.level == "error" || $0.level == "critical" }, "\(daemon.log.tail())")
+        }
     }
 }

@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 import FeedModel
 @testable import FeedDiff
 
@@ -7,10 +8,19 @@ import FeedModel
 /// duplicate keys across files, moves, removals, untouched owners that sort
 /// before or after the newcomer, and entries passed in either order.
 struct DiffStreamTests {
+    /// What the batch diff concluded.
+    struct Expected {
+        var events: [Event] = []
+        var upserts: [EntryRecord] = []
+        var changed = Set<EntryKey>()
+        var removals: [StoredEntry] = []
+        var conflicts: [KeyConflict] = []
+    }
+
     /// The batch diff as it was before entries were streamed (commit bb7615d).
     enum Reference {
-        static func diff(known: [EntryKey: KnownEntry], current: [EntryRecord], touched: Set<String>) -> DiffResult {
-            var result = DiffResult()
+        static func diff(known: [EntryKey: StoredEntry], current: [EntryRecord], touched: Set<String>) -> Expected {
+            var result = Expected()
 
             // One entry per key: the smallest source path wins, the rest is a conflict.
             // Winners are indices into `current`, so they can be visited in input order.
@@ -95,12 +105,14 @@ struct DiffStreamTests {
         let sources = ["a.md", "b.md", "c/d.md", "c/e.md", "f.json", "g.txt"]
         let keys = (0..<8).map { "k\($0)" }
         let bodies = ["one", "two", "three"]
-        var known: [EntryKey: KnownEntry] = [:]
+        var known: [EntryKey: StoredEntry] = [:]
         for key in keys where mix.next(3) > 0 {
             let r = EntryRecord(Entry(key: EntryKey(rawValue: key), kind: mix.next(2) == 0 ? .publication : .job,
                                       title: "T\(mix.next(2))", body: bodies[mix.next(3)], source: sources[mix.next(sources.count)]))
-            known[r.key] = KnownEntry(key: r.key, kind: r.kind, fingerprint: r.fingerprint, source: r.source,
-                                      title: r.title, isRemoved: mix.next(4) == 0)
+            let day = Timestamp(seconds: 86_400 * Int64(1 + mix.next(9)))
+            known[r.key] = StoredEntry(key: r.key, kind: r.kind, source: r.source, title: r.title, fingerprint: r.fingerprint,
+                                       published: day, updated: day, firstSeen: day, lastChanged: day,
+                                       removedAt: mix.next(4) == 0 ? day : nil)
         }
         var touched = Set<String>()
         for s in sources where mix.next(2) == 0 { touched.insert(s) }
@@ -121,12 +133,14 @@ struct DiffStreamTests {
             current = Dictionary(grouping: inPathOrder, by: \.source).sorted { $0.key > $1.key }.flatMap(\.value)
         }
 
+        let now = Timestamp(seconds: 86_400 * 100)
         let want = Reference.diff(known: known, current: inPathOrder, touched: touched)
-        let got = Diff.diff(known: known, current: current, touched: touched)
+        let (rows, got) = Diff.diff(known: known, current: current, touched: touched, at: now)
         #expect(got.events == want.events, "seed \(seed)")
-        #expect(got.upserts == want.upserts, "seed \(seed)")
-        #expect(got.changed == want.changed, "seed \(seed)")
-        #expect(got.removals == want.removals, "seed \(seed)")
+        // Every row written is the upsert's, dated by the rules (news moves the change time).
+        let wantRows = want.upserts.map { EntryRow.written($0, old: known[$0.key], isNews: want.changed.contains($0.key), at: now) }
+        #expect(rows == wantRows, "seed \(seed)")
+        #expect(got.removals == want.removals.map { EntryRow.removed($0, at: now) }, "seed \(seed)")
         // The same lines; the stream also orders a key's lines by winner where the batch left them as met.
         let total = { (a: KeyConflict, b: KeyConflict) in (a.key.rawValue, a.loser, a.winner) < (b.key.rawValue, b.loser, b.winner) }
         #expect(got.conflicts == want.conflicts.sorted(by: total), "seed \(seed)")

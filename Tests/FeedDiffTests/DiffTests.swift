@@ -8,13 +8,16 @@ struct DiffTests {
         EntryRecord(Entry(key: EntryKey(rawValue: key), kind: kind, title: "T \(key)", body: body, source: source ?? "\(key).md"))
     }
 
-    static func known(_ r: EntryRecord, removed: Bool = false, source: String? = nil) -> KnownEntry {
-        KnownEntry(key: r.key, kind: r.kind, fingerprint: r.fingerprint, source: source ?? r.source, title: r.title, isRemoved: removed)
+    static func known(_ r: EntryRecord, removed: Bool = false, source: String? = nil) -> StoredEntry {
+        StoredEntry(key: r.key, kind: r.kind, source: source ?? r.source, title: r.title, fingerprint: r.fingerprint,
+                    published: day(1), updated: day(1), firstSeen: day(1), lastChanged: day(1), removedAt: removed ? day(2) : nil)
     }
+
+    static func day(_ n: Int64) -> Timestamp { Timestamp(seconds: 86_400 * n) }
 
     struct Case: CustomTestStringConvertible, Sendable {
         var name: String
-        var known: [KnownEntry]
+        var known: [StoredEntry]
         var current: [EntryRecord]
         var touched: Set<String>
         var expected: [String]   // "new a", "updated b", "removed c"
@@ -42,24 +45,26 @@ struct DiffTests {
     @Test(arguments: cases)
     func diffCase(_ c: Case) {
         let known = Dictionary(uniqueKeysWithValues: c.known.map { ($0.key, $0) })
-        let result = Diff.diff(known: known, current: c.current, touched: c.touched)
+        let result = Diff.diff(known: known, current: c.current, touched: c.touched).result
         let got = result.events.map { "\($0.change.rawValue) \($0.key)" }.sorted()
         #expect(got == c.expected.sorted())
     }
 
-    @Test func movedEntryIsUpsertedWithItsNewSource() {
+    @Test func movedEntryIsWrittenWithItsNewSourceAndItsDates() {
         let a = Self.record("a")
-        let result = Diff.diff(known: [a.key: Self.known(a, source: "old/a.md")], current: [a], touched: ["old/a.md", "a.md"])
-        #expect(result.upserts.map(\.source) == ["a.md"])
+        let old = Self.known(a, source: "old/a.md")
+        let (rows, result) = Diff.diff(known: [a.key: old], current: [a], touched: ["old/a.md", "a.md"], at: Self.day(9))
+        #expect(rows.map(\.source) == ["a.md"])
+        #expect(rows.first?.lastChanged == old.lastChanged, "a move is not news: its change time stays")
         #expect(result.removals.isEmpty)
-        #expect(result.changed.isEmpty)
+        #expect(result.events.isEmpty)
     }
 
     @Test func duplicateKeysAcrossFilesPickTheSmallestPathAndReportIt() {
         let x = Self.record("dup", source: "b/dup.md")
         let y = Self.record("dup", body: "other", source: "a/dup.md")
         for order in [[x, y], [y, x]] {
-            let result = Diff.diff(known: [:], current: order, touched: ["a/dup.md", "b/dup.md"])
+            let result = Diff.diff(known: [:], current: order, touched: ["a/dup.md", "b/dup.md"]).result
             #expect(result.events.count == 1)
             #expect(result.events.first?.source == "a/dup.md")
             #expect(result.conflicts == [KeyConflict(key: EntryKey(rawValue: "dup"), winner: "a/dup.md", loser: "b/dup.md")])
@@ -69,16 +74,71 @@ struct DiffTests {
     @Test func aKeyOwnedByAnUntouchedEarlierFileStaysThere() {
         let owner = Self.record("k", source: "a.md")
         let intruder = Self.record("k", body: "different", source: "z.md")
-        let result = Diff.diff(known: [owner.key: Self.known(owner)], current: [intruder], touched: ["z.md"])
+        let (rows, result) = Diff.diff(known: [owner.key: Self.known(owner)], current: [intruder], touched: ["z.md"])
         #expect(result.events.isEmpty)
-        #expect(result.upserts.isEmpty)
+        #expect(rows.isEmpty)
         #expect(result.conflicts.first?.winner == "a.md")
     }
 
     @Test func eventsComeInAStableOrder() {
         let records = (0..<20).map { Self.record("k\($0)") }
-        let one = Diff.diff(known: [:], current: records, touched: Set(records.map(\.source)))
-        let two = Diff.diff(known: [:], current: records.reversed(), touched: Set(records.map(\.source)))
+        let one = Diff.diff(known: [:], current: records, touched: Set(records.map(\.source))).result
+        let two = Diff.diff(known: [:], current: records.reversed(), touched: Set(records.map(\.source))).result
         #expect(one.events == two.events)
+    }
+}
+
+/// How a run dates the rows it writes (`EntryRow`), case by case.
+struct EntryRowTests {
+    static let now = DiffTests.day(10)
+
+    static func record(published: Int64? = nil, updated: Int64? = nil) -> EntryRecord {
+        var r = DiffTests.record("a")
+        r.published = published.map(DiffTests.day)
+        r.updated = updated.map(DiffTests.day)
+        return r
+    }
+
+    static func old(removed: Bool = false) -> StoredEntry {
+        StoredEntry(key: EntryKey(rawValue: "a"), kind: .publication, source: "a.md", title: "T a", fingerprint: Fingerprint(ofText: "x"),
+                    published: DiffTests.day(2), updated: DiffTests.day(3), firstSeen: DiffTests.day(2), lastChanged: DiffTests.day(3),
+                    removedAt: removed ? DiffTests.day(4) : nil)
+    }
+
+    struct Case: CustomTestStringConvertible, Sendable {
+        var name: String
+        var record: EntryRecord
+        var old: StoredEntry?
+        var isNews: Bool
+        /// first seen, last changed, published, updated (days)
+        var expected: (Int64, Int64, Int64, Int64)
+        var testDescription: String { name }
+    }
+
+    static let cases: [Case] = [
+        Case(name: "new, undated: first seen now", record: record(), old: nil, isNews: true, expected: (10, 10, 10, 10)),
+        Case(name: "new, dated: the file's dates", record: record(published: 1, updated: 5), old: nil, isNews: true, expected: (10, 10, 1, 5)),
+        Case(name: "new, dated without updated: updated is the date", record: record(published: 1), old: nil, isNews: true, expected: (10, 10, 1, 1)),
+        Case(name: "new, updated before its date: updated is the date", record: record(published: 6, updated: 5), old: nil, isNews: true, expected: (10, 10, 6, 6)),
+        Case(name: "edited, undated: first seen kept, changed now", record: record(), old: old(), isNews: true, expected: (2, 10, 2, 10)),
+        Case(name: "moved, undated: dates kept", record: record(), old: old(), isNews: false, expected: (2, 3, 2, 3)),
+        Case(name: "reappeared edited: seen anew", record: record(), old: old(removed: true), isNews: true, expected: (10, 10, 10, 10)),
+        Case(name: "reappeared unchanged: dates kept", record: record(), old: old(removed: true), isNews: false, expected: (2, 3, 2, 3)),
+    ]
+
+    @Test(arguments: cases)
+    func dating(_ c: Case) {
+        let row = EntryRow.written(c.record, old: c.old, isNews: c.isNews, at: Self.now)
+        let days = (row.firstSeen.seconds / 86_400, row.lastChanged.seconds / 86_400, row.published.seconds / 86_400, row.updated.seconds / 86_400)
+        #expect(days == c.expected)
+        #expect(row.removedAt == nil)
+        #expect(row.fingerprint == c.record.fingerprint && row.source == c.record.source)
+    }
+
+    @Test func removalKeepsTheRowAndSetsTheTime() {
+        let row = EntryRow.removed(Self.old(), at: Self.now)
+        var expected = Self.old()
+        expected.removedAt = Self.now
+        #expect(row == expected)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import FeedModel
 @testable import FeedParse
 
@@ -55,10 +56,10 @@ import Testing
     }
 }
 
-/// The canonical bytes written piece by piece (lists, locations and dates
-/// without a joined string) are those of the definition: each field's value
-/// as one string (items joined by U+001F, `Location.description`, seconds in
-/// decimal), collapsed, length-prefixed.
+/// The canonical bytes written piece by piece (list items and digits fed
+/// one after the other) are those of the definition: each field's value as
+/// one string (items joined by U+001F, `Location.description`, seconds in
+/// decimal), whitespace collapsed, length-prefixed.
 @Suite struct CanonicalDefinitionTests {
     static func definition(_ e: Entry) -> Fingerprint {
         func field(_ name: String, _ value: String) -> [UInt8] {
@@ -77,7 +78,8 @@ import Testing
     @Test func randomEntriesMatchTheDefinition() {
         let seed = SplitMix.seed(default: 17)
         var rng = SplitMix(seed: seed)
-        let pieces = ["", " ", "  ", "a", "b c", " lead", "trail ", "\t", "\n\n", "x\u{1F}y", "é", "—", "  two  spaces  ", "\u{0B}"]
+        let pieces = ["", " ", "  ", "a", "b c", " lead", "trail ", "\t", "\n\n", "x\u{1F}y", "é", "—", "  two  spaces  ", "\u{0B}",
+                      "\u{A0}", "\u{2028}", "\u{3000}x", "\u{85}"]
         func text() -> String { (0..<Int.random(in: 0..<4, using: &rng)).map { _ in pieces.randomElement(using: &rng)! }.joined() }
         func list() -> [String] { (0..<Int.random(in: 0..<4, using: &rng)).map { _ in text() } }
         for round in 0..<3000 {
@@ -125,83 +127,84 @@ private extension Thread {
 }
 
 @Suite struct CollapseTests {
-    /// The byte-at-a-time definition the vector path must match.
+    /// The definition the byte path must match: runs of Unicode White_Space
+    /// made one space, the ends dropped.
     static func reference(_ s: [UInt8]) -> [UInt8] {
-        var out: [UInt8] = []
+        let text = String(decoding: s, as: UTF8.self)
+        var out = ""
         var pending = false
-        for b in s {
-            if b == 0x20 || (b >= 0x09 && b <= 0x0D) {
+        for scalar in text.unicodeScalars {
+            if scalar.properties.isWhitespace {
                 pending = !out.isEmpty
             } else {
-                if pending { out.append(0x20); pending = false }
-                out.append(b)
+                if pending { out += " "; pending = false }
+                out.unicodeScalars.append(scalar)
             }
         }
-        return out
+        return Array(out.utf8)
     }
 
+    static func collapsed(_ pieces: [[UInt8]]) -> [UInt8] {
+        let total = pieces.reduce(0) { $0 + $1.count }
+        return [UInt8](unsafeUninitializedCapacity: total + 1) { out, count in
+            var pending = false
+            var o = 0
+            for piece in pieces {
+                o = piece.withUnsafeBufferPointer { b in
+                    guard let p = b.baseAddress else { return o }
+                    return Whitespace.collapse(p, b.count, into: out.baseAddress!, at: o, pendingSpace: &pending)
+                }
+            }
+            count = o
+        }
+    }
+
+    /// The sixteen-at-a-time path and the byte path give the definition,
+    /// whole or fed in pieces (as the canonical writer feeds list items).
     @Test func vectorPathMatchesTheDefinition() {
         let seed = SplitMix.seed(default: 23)
         var rng = SplitMix(seed: seed)
-        let alphabet: [UInt8] = Array("ab é".utf8) + [0x20, 0x20, 0x20, 0x0A, 0x09, 0x0D, 0x0B, 0x0C, 0x08, 0x0E, 0x1F]
+        let alphabet: [[UInt8]] = ["a", "b", "é", " ", " ", " ", "\n", "\t", "\r", "\u{0B}", "\u{0C}", "\u{08}", "\u{0E}", "\u{1F}",
+                                   "\u{A0}", "\u{85}", "\u{2009}", "\u{2028}", "\u{202F}", "\u{3000}", "\u{200B}", "\u{1680}", "—"].map { Array($0.utf8) }
         for round in 0..<4000 {
             let length = round < 200 ? round : Int.random(in: 0..<300, using: &rng)
             // Mostly prose-like runs of letters with single spaces, so the vector path is taken.
-            let input: [UInt8] = (0..<length).map { _ in
-                Int.random(in: 0..<10, using: &rng) < 7 ? UInt8(ascii: "x") : alphabet.randomElement(using: &rng)!
+            let characters: [[UInt8]] = (0..<length).map { _ in
+                Int.random(in: 0..<10, using: &rng) < 7 ? [UInt8(ascii: "x")] : alphabet.randomElement(using: &rng)!
             }
+            let input = characters.flatMap { $0 }
             let expected = Self.reference(input)
-            let got = input.withUnsafeBufferPointer { b -> [UInt8] in
-                [UInt8](unsafeUninitializedCapacity: b.count + 16) { out, count in
-                    count = CanonicalWriter.collapse(b, into: out.baseAddress!)
-                }
-            }
-            #expect(got == expected, "seed \(seed) round \(round): input \(input)")
-            if got != expected { return }
+            let whole = Self.collapsed([input])
+            // Pieces are whole texts: cut between characters.
+            let cut = Int.random(in: 0...characters.count, using: &rng)
+            let pieces = Self.collapsed([characters[..<cut].flatMap { $0 }, characters[cut...].flatMap { $0 }])
+            #expect(whole == expected, "seed \(seed) round \(round): input \(input)")
+            #expect(pieces == expected, "seed \(seed) round \(round): input \(input) cut at \(cut)")
+            if whole != expected || pieces != expected { return }
         }
     }
 
     @Test func proseTakesTheVectorPathAndStaysExact() {
         let prose = Array(String(repeating: "Sensors read the field at dawn, and the team logs each value. ", count: 40).utf8)
-        let got = prose.withUnsafeBufferPointer { b -> [UInt8] in
-            [UInt8](unsafeUninitializedCapacity: b.count) { out, count in count = CanonicalWriter.collapse(b, into: out.baseAddress!) }
-        }
-        #expect(got == Self.reference(prose))
-    }
-}
-
-@Suite struct ScanPathTests {
-    /// `SourceFile.scan` (bytes, no body String) and `parse` (full entries) agree on every record.
-    @Test(arguments: [
-        "---\ntitle: A\ndate: 2024-01-02\nkind: publication\n---\n\nBody  text\n\nmore.\n",
-        "---\ntitle: A\nkind: job\nbody: from the field\n---\n",
-        "---\ntitle: A\nkind: job\nbody: from the field\n---\n   \n\n",
-        "---\ntitle: A\nkind: job\n---\n\u{00A0}Body starting with a no-break space\u{00A0}\n",
-        "\u{FEFF}---\r\ntitle: \"Quoted: yes\"\r\nkind: publication\r\ntags: [a, b]\r\n---\r\nCRLF body\r\n",
-        "---\ntitle: |\n  Block\nkind: publication\nauthors:\n  - A. One\n  - B. Two\n---\nYams path body\n",
-    ])
-    func scanMatchesParse(_ text: String) {
-        let (scanned, parsed) = Self.both(text, path: "publications/x.md")
-        #expect(scanned.records == parsed.records)
-        #expect(scanned.rejections == parsed.rejections)
-        #expect(!scanned.records.isEmpty)
-    }
-
-    static func both(_ text: String, path: String) -> (scanned: ScannedFile, parsed: ScannedFile) {
-        let bytes = Array(text.utf8)
-        return (SourceFile.scan(bytes: bytes, path: path), ScannedFile(SourceFile.parse(bytes: bytes, path: path)))
+        #expect(Self.collapsed([prose]) == Self.reference(prose))
     }
 
     @Test(arguments: [
-        "no front matter\n",
-        "---\ntitle: A\n",
-        "---\ntitle: A\nkind: job\ndate: yesterday\n---\nx\n",
-        "---\ntitle: A\nkind: job\n---\nbad \u{01} byte\n",
+        ("  Notes on  quantum\tsensing ", "Notes on quantum sensing"),
+        ("a\u{A0}\u{A0}b", "a b"),
+        ("\u{3000}lead and trail\u{2028}", "lead and trail"),
+        ("zero\u{200B}width is not space", "zero\u{200B}width is not space"),
+        ("", ""), (" \n\t ", ""),
     ])
-    func scanRejectsLikeParse(_ text: String) {
-        let (scanned, parsed) = Self.both(text, path: "jobs/x.md")
-        #expect(scanned.rejections == parsed.rejections)
-        #expect(scanned.records.isEmpty && scanned.isUnusable)
+    func stringsCollapse(_ text: String, _ expected: String) {
+        #expect(text.collapsingWhitespace() == expected)
+    }
+
+    @Test func trimmingDropsUnicodeWhitespaceAtBothEndsOnly() {
+        #expect("\u{A0} a  b \u{2029}".trimmed() == "a  b")
+        #expect("\u{85}".trimmed() == "")
+        #expect("x".trimmed() == "x")
+        #expect(" x\u{200B}".trimmed() == "x\u{200B}")
     }
 }
 

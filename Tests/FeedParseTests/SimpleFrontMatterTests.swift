@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 import FeedModel
 @testable import FeedParse
 
@@ -20,9 +21,9 @@ struct SimpleFrontMatterTests {
         for case let url as URL in walker where url.pathExtension == "md" {
             let bytes = try [UInt8](Data(contentsOf: url))
             guard let text = try? SourceText.decode(bytes, source: url.path) else { continue }
-            var copy = text
-            if let offsets = copy.withUTF8({ MarkdownEntry.splitOffsets($0) }) {
-                out.append(String(decoding: Array(text.utf8)[offsets.yaml], as: UTF8.self))
+            let utf8 = Array(text.utf8)
+            if let split = try? utf8.withUnsafeBufferPointer({ try MarkdownEntry.split($0, source: "t.md") }) {
+                out.append(String(decoding: utf8[split.yaml], as: UTF8.self))
             }
         }
         return out
@@ -108,34 +109,67 @@ struct SimpleFrontMatterTests {
     }
 }
 
-/// `MarkdownEntry.splitOffsets` (bytes, line ends by memchr) splits every
-/// text where `split` (Characters) does, and gives up where it throws.
-struct SplitOffsetsTests {
-    @Test func agreesWithTheStringSplit() {
-        let lines = ["---", "--- ", "---\t", "...", " ---", "----", "--", "title: x", "", "body text", "é ü", "-- -", "...  "]
-        let seed = SplitMix.seed(default: 3)
-        var rng = SplitMix(seed: seed)
-        var splitCount = 0
-        for round in 0..<3000 {
-            var parts: [String] = []
-            // Now and then a front matter longer than the limit.
-            let count = round % 100 == 0 ? MarkdownEntry.maxFrontMatterLines + rng.next(4) : rng.next(12)
-            for _ in 0..<count { parts.append(lines[rng.next(lines.count)]) }
-            if rng.next(3) != 0 { parts.insert("---", at: 0) }
-            let text = parts.joined(separator: "\n") + (rng.next(2) == 0 ? "\n" : "")
-            var copy = text
-            let offsets = copy.withUTF8 { MarkdownEntry.splitOffsets($0) }
-            let split = try? MarkdownEntry.split(text, source: "t.md")
-            #expect((offsets == nil) == (split == nil), "seed \(seed) round \(round): \(text.debugDescription)")
-            if let offsets, let split {
-                splitCount += 1
-                let utf8 = Array(text.utf8)
-                #expect(String(decoding: utf8[offsets.yaml], as: UTF8.self) == String(split.yaml),
-                        "seed \(seed) round \(round): \(text.debugDescription)")
-                #expect(String(decoding: utf8[offsets.body], as: UTF8.self) == String(split.body),
-                        "seed \(seed) round \(round): \(text.debugDescription)")
-            }
+/// How `MarkdownEntry.split` finds the front matter: the YAML between an
+/// opening `---` and the next `---` or `...` line (blanks after either
+/// fence allowed), the body after it; and what it says when there is none.
+struct FrontMatterSplitTests {
+    static func split(_ text: String) -> Result<(yaml: String, body: String), Rejection> {
+        let utf8 = Array(text.utf8)
+        do throws(Rejection) {
+            let r = try utf8.withUnsafeBufferPointer { (b) throws(Rejection) in try MarkdownEntry.split(b, source: "t.md") }
+            return .success((String(decoding: utf8[r.yaml], as: UTF8.self), String(decoding: utf8[r.body], as: UTF8.self)))
+        } catch {
+            return .failure(error)
         }
-        #expect(splitCount > 500, "seed \(seed)")
+    }
+
+    @Test(arguments: [
+        ("---\ntitle: x\n---\nbody\n", "title: x\n", "body\n"),
+        ("--- \t\ntitle: x\n...\nbody", "title: x\n", "body"),
+        ("---\ntitle: x\n---  \n", "title: x\n", ""),
+        ("---\n---\n", "", ""),
+        ("---\na: 1\n----\nb: 2\n---\nrest", "a: 1\n----\nb: 2\n", "rest"),
+        ("---\na: 1\n -- -\n---", "a: 1\n -- -\n", ""),
+    ])
+    func splits(_ text: String, _ yaml: String, _ body: String) throws {
+        let parts = try Self.split(text).get()
+        #expect(parts.yaml == yaml)
+        #expect(parts.body == body)
+    }
+
+    @Test(arguments: [
+        ("title: x\n---\n", "no front matter"),
+        (" ---\ntitle: x\n---\n", "no front matter"),
+        ("----\ntitle: x\n---\n", "no front matter"),
+        ("---\ntitle: x\n", "unterminated front matter"),
+        ("---", "unterminated front matter"),
+    ])
+    func refuses(_ text: String, _ message: String) {
+        guard case let .failure(rejection) = Self.split(text) else {
+            Issue.record("split \(text.debugDescription)")
+            return
+        }
+        #expect(rejection.message.hasPrefix(message), "\(rejection.message)")
+        #expect(rejection.line == 1)
+    }
+
+    @Test func tooLongFrontMatterNamesTheLineItClosesOn() {
+        let long = "---\n" + String(repeating: "a: b\n", count: MarkdownEntry.maxFrontMatterLines + 2) + "---\nbody"
+        guard case let .failure(rejection) = Self.split(long) else {
+            Issue.record("a front matter over the limit was split")
+            return
+        }
+        #expect(rejection.message.contains("closes on line \(MarkdownEntry.maxFrontMatterLines + 4)"), "\(rejection.message)")
+        #expect(Self.split(long.replacingOccurrences(of: "---\nbody", with: "")).failureMessage?.hasPrefix("unterminated") == true)
+        // At the limit it is fine.
+        let atLimit = "---\n" + String(repeating: "a: b\n", count: MarkdownEntry.maxFrontMatterLines - 1) + "---\nbody"
+        #expect((try? Self.split(atLimit).get())?.body == "body")
+    }
+}
+
+private extension Result where Failure == Rejection {
+    var failureMessage: String? {
+        if case let .failure(r) = self { return r.message }
+        return nil
     }
 }

@@ -42,6 +42,9 @@ enum OrderedHandOff {
         defer {
             board.cancel()
             finished.wait()
+            // What was posted and not consumed (after a throw) goes now, not
+            // when the last worker's Thread object happens to be released.
+            board.clear()
         }
         for c in 0..<chunks {
             for result in board.take(c) { try consume(result) }
@@ -85,6 +88,13 @@ private final class Board<T: Sendable>: Sendable {
     func post(_ chunk: Int, _ results: [T]) {
         slots.withLock { $0[chunk] = results }
         ready[chunk].signal()
+    }
+
+    /// Drops every chunk still posted.
+    func clear() {
+        slots.withLock { slots in
+            for i in slots.indices { slots[i] = nil }
+        }
     }
 
     /// Waits for the chunk, then takes it out.

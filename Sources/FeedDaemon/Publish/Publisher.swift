@@ -35,7 +35,8 @@ struct Publisher {
     let store: StateStore
     let tree: SourceTree
 
-    func publish(_ touches: FeedTouches, into batch: AtomicBatch) throws -> [PublishedFile] {
+    /// - Returns: every file of every feed, written or not, and how many feeds (pages included) were rendered.
+    func publish(_ touches: FeedTouches, into batch: AtomicBatch) throws -> (files: [PublishedFile], rendered: Int) {
         let site = settings.site
         let signature = Self.signature(settings)
         let full = try store.renderSignature() != signature
@@ -61,6 +62,7 @@ struct Publisher {
         var shown: [String: [FeedItem]] = [:]
         var files: [String: [PublishedFile]] = [:]
         var indexDirty = full || isStale("index.html")
+        var rendered = dirty.count
         let atom = AtomWriter(site: site, stylesheet: site.stylesheet ? FeedStylesheet.fileName : nil)
         let rss = RSSWriter(site: site)
         let json = JSONFeedWriter(site: site)
@@ -98,6 +100,7 @@ struct Publisher {
         if site.stylesheet {
             var written = false
             if full || isStale(FeedStylesheet.fileName) {
+                rendered += 1
                 written = try stage(FeedStylesheet.bytes, file: FeedStylesheet.fileName, feed: "stylesheet", into: batch)
             }
             published.append(PublishedFile(feed: "stylesheet", file: FeedStylesheet.fileName, entries: 0, written: written, role: .page))
@@ -105,6 +108,7 @@ struct Publisher {
         if site.indexPage {
             var written = false
             if indexDirty {
+                rendered += 1
                 var sections: [IndexPage.Section] = []
                 for feed in feeds {
                     let spec = feed.spec
@@ -124,7 +128,7 @@ struct Publisher {
             try items.save()
             try store.prunePayloads()
         }
-        return published
+        return (published, rendered)
     }
 
     /// Stages a file and records its stamp; true when its bytes changed.

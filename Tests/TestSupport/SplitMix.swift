@@ -6,24 +6,24 @@ import Foundation
 /// `SplitMix.seed(default:)`, and names the seed in its failure messages:
 /// `FEEDD_TEST_SEED=N swift test --filter TEST` replays a failure that said
 /// `seed N`, and runs the test on other inputs than its default ones.
-/// (One file: FeedDiffTests and FeedConfigTests have a symbolic link to it.)
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
+/// (In TestSupport, a target every test target may depend on.)
+public struct SplitMix: RandomNumberGenerator {
+    public var state: UInt64
+    public init(seed: UInt64) { state = seed }
 
     /// `FEEDD_TEST_SEED` when it is set, else the test's own fixed seed.
-    static func seed(default fixed: UInt64) -> UInt64 {
+    public static func seed(default fixed: UInt64) -> UInt64 {
         guard let text = ProcessInfo.processInfo.environment["FEEDD_TEST_SEED"] else { return fixed }
         guard let seed = UInt64(text) else { fatalError("FEEDD_TEST_SEED=\(text) is not a decimal UInt64") }
         return seed
     }
 
     /// The seeds of a test that runs once per seed: `FEEDD_TEST_SEED` alone when it is set.
-    static func seeds(default fixed: Range<UInt64>) -> [UInt64] {
+    public static func seeds(default fixed: Range<UInt64>) -> [UInt64] {
         ProcessInfo.processInfo.environment["FEEDD_TEST_SEED"] == nil ? Array(fixed) : [seed(default: 0)]
     }
 
-    mutating func next() -> UInt64 {
+    public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
@@ -32,7 +32,7 @@ struct SplitMix: RandomNumberGenerator {
     }
 
     /// A number in `0..<bound`.
-    mutating func next(_ bound: Int) -> Int {
+    public mutating func next(_ bound: Int) -> Int {
         Int(next() % UInt64(bound))
     }
 }

@@ -1,1 +1,0 @@
-../FeedParseTests/SplitMix.swift
