@@ -19,11 +19,12 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
-        .package(url: "https://github.com/JohnSundell/Ink", from: "0.6.0"),
     ],
     targets: [
         .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0",
                        providers: [.apt(["libxml2-dev"])]),
+        .systemLibrary(name: "CCmarkGFM", pkgConfig: "libcmark-gfm",
+                       providers: [.apt(["libcmark-gfm-dev", "libcmark-gfm-extensions-dev"])]),
         // SQLite 3.54.1, the amalgamation compiled in (see Sources/CSQLite/README.md):
         // a first run's inserts and index builds take about a third less time
         // than with Debian 12's 3.40 library.
@@ -57,8 +58,7 @@ let package = Package(
         ]),
         .target(name: "FeedDiff", dependencies: ["FeedModel"]),
         .target(name: "FeedRender", dependencies: [
-            "FeedModel", "CLibXML2",
-            .product(name: "Ink", package: "Ink"),
+            "FeedModel", "CLibXML2", "CCmarkGFM",
         ]),
         .target(name: "FeedStore", dependencies: ["FeedModel", "CSQLite"]),
         .target(name: "FeedConfig", dependencies: [

@@ -36,7 +36,7 @@ struct AtomWriterTests {
         #expect(doc.strings("/a:feed/a:entry[1]/a:link/@href") == ["https://feeds.example.org/papers/b"])
         #expect(doc.strings("/a:feed/a:entry[3]/a:summary") == ["First paragraph."])
         #expect(doc.strings("/a:feed/a:entry[3]/a:content/@type") == ["html"])
-        #expect(doc.strings("/a:feed/a:entry[3]/a:content") == ["<p>First paragraph.</p><p>Second.</p>"])
+        #expect(doc.strings("/a:feed/a:entry[3]/a:content") == ["<p>First paragraph.</p>\n<p>Second.</p>"])
         #expect(doc.strings("/a:feed/@xml:lang") == ["en"])
         #expect(doc.relaxNGErrors(schema: Paths.shared + "/schema/atom.rng") == nil)
     }
