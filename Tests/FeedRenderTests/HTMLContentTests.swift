@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import FeedModel
 @testable import FeedRender
@@ -109,6 +110,27 @@ struct HTMLContentTests {
         let deep = String(repeating: "<em>", count: 5000) + "deep" + String(repeating: "</em>", count: 5000)
         let html = HTMLContent.sanitize(html: deep, baseURL: Self.base)
         Self.expectSafe(html)
+    }
+
+    /// cmark-gfm sets and clears the characters its inline extensions
+    /// react to (`~`, `:`, `w`) in one table for the whole process on every
+    /// parse: renders on every core at once (as the daemon runs them) must
+    /// give what one render gives.
+    @Test func concurrentRendersAgree() {
+        let body = String(repeating: "Was ~~struck~~ at https://example.org/a, www.example.org and **bold**.\n\n", count: 30)
+        let expected = HTMLContent.render(markdown: body, baseURL: Self.base)
+        #expect(expected.contains("<del>struck</del>") && expected.contains(#"<a href="http://www.example.org">"#))
+        final class Differences: @unchecked Sendable {
+            let lock = NSLock()
+            var count = 0
+        }
+        let differences = Differences()
+        DispatchQueue.concurrentPerform(iterations: 2000) { _ in
+            if HTMLContent.render(markdown: body, baseURL: Self.base) != expected {
+                differences.lock.withLock { differences.count += 1 }
+            }
+        }
+        #expect(differences.count == 0, "\(differences.count) of 2000 concurrent renders differ")
     }
 
     @Test func sameInputSameOutput() {
