@@ -32,6 +32,13 @@ struct HTMLContentTests {
             || $0.value == 0xFFFE || $0.value == 0xFDD0 }, "control characters removed", sourceLocation: sourceLocation)
     }
 
+    /// The text a reader shows for `html`, or nil when `html` is not
+    /// well-formed XML (as a feed's `content type="html"` must be to survive
+    /// readers that parse it strictly).
+    static func readerText(_ html: String) -> String? {
+        ParsedFeed(Array("<div>\(html)</div>".utf8))?.strings("/div").first
+    }
+
     @Test func markdownBecomesAllowedHTML() {
         let html = HTMLContent.render(markdown: Sample.richBody, baseURL: Self.base)
         Self.expectSafe(html)
