@@ -7,7 +7,7 @@ struct HTMLContentTests {
     static let base = "https://feeds.example.org/lab/"
     static let allowedElements: Set<String> = [
         "html", "body", "p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "blockquote", "pre", "code",
-        "em", "strong", "b", "i", "a", "img", "table", "thead", "tbody", "tr", "th", "td", "dl", "dt", "dd", "sup", "sub",
+        "em", "strong", "b", "i", "del", "a", "img", "table", "thead", "tbody", "tr", "th", "td", "dl", "dt", "dd", "sup", "sub",
     ]
     static let allowedAttributes: Set<String> = ["href", "title", "src", "alt", "start", "align", "class"]
 
