@@ -1,0 +1,1 @@
+../FeedParseTests/SplitMix.swift
