@@ -10,7 +10,10 @@ import Foundation
 /// allowed `<b>` or `<sup>` too, with a comment, and a block of HTML with
 /// all the text inside it. The tag filter still writes the nine tags GFM
 /// disallows (`script`, `style`, `iframe`, `textarea`, `title`, `xmp`,
-/// `noembed`, `noframes`, `plaintext`) as text, as GitHub shows them.
+/// `noembed`, `noframes`, `plaintext`) as text, as GitHub shows them: an
+/// HTML parser reads everything after an unclosed one ("the <title>
+/// element…") as its content, which the sanitiser would drop, and with it
+/// the rest of the body.
 enum CommonMark {
     /// The GFM extensions every document is parsed with.
     static let extensionNames = ["table", "strikethrough", "autolink", "tagfilter"]
