@@ -19,11 +19,12 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
-        .package(url: "https://github.com/JohnSundell/Ink", from: "0.6.0"),
     ],
     targets: [
         .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0",
                        providers: [.apt(["libxml2-dev"])]),
+        .systemLibrary(name: "CCmarkGFM", pkgConfig: "libcmark-gfm",
+                       providers: [.apt(["libcmark-gfm-dev", "libcmark-gfm-extensions-dev"])]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3",
                        providers: [.apt(["libsqlite3-dev"])]),
         // The one EINTR loop every module that makes system calls shares.
@@ -38,8 +39,7 @@ let package = Package(
         ]),
         .target(name: "FeedDiff", dependencies: ["FeedModel"]),
         .target(name: "FeedRender", dependencies: [
-            "FeedModel", "CLibXML2",
-            .product(name: "Ink", package: "Ink"),
+            "FeedModel", "CLibXML2", "CCmarkGFM",
         ]),
         .target(name: "FeedStore", dependencies: ["FeedModel", "CSQLite", "Syscall"]),
         .target(name: "FeedConfig", dependencies: [
@@ -64,7 +64,7 @@ let package = Package(
         .testTarget(name: "FeedParseTests", dependencies: ["FeedParse", "FeedModel", "TestSupport"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "FeedDiffTests", dependencies: ["FeedDiff", "FeedModel", "FeedParse", "TestSupport"]),
-        .testTarget(name: "FeedRenderTests", dependencies: ["FeedRender", "FeedModel", "CLibXML2"],
+        .testTarget(name: "FeedRenderTests", dependencies: ["FeedRender", "FeedModel", "CLibXML2", "TestSupport"],
                     resources: [.copy("Golden")]),
         .testTarget(name: "FeedStoreTests", dependencies: ["FeedStore", "FeedModel"]),
         .testTarget(name: "FeedConfigTests", dependencies: ["FeedConfig", "FeedModel", "TestSupport"]),

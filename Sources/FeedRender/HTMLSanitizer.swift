@@ -3,10 +3,11 @@ import CLibXML2
 /// Rebuilds HTML from libxml2's HTML parse tree, keeping only what a feed
 /// reader can show safely.
 ///
-/// - Kept: `p br hr h1–h6 ul ol li blockquote pre code em strong b i a img
-///   table thead tbody tr th td dl dt dd sup sub`, with `a href title`,
+/// - Kept: `p br hr h1–h6 ul ol li blockquote pre code em strong b i del a
+///   img table thead tbody tr th td dl dt dd sup sub`, with `a href title`,
 ///   `img src alt title`, `ol start` (digits), `th/td align`
-///   (left, center, right) and `code class` (`language-…`, as Ink writes it).
+///   (left, center, right, as GFM tables write it) and `code class`
+///   (`language-…`, as a fenced block's info string gives it).
 /// - Dropped with everything inside: `script`, `style`, `iframe`, `object`,
 ///   `svg`, `math`, `template`, form controls that hold text, and the like;
 ///   comments and processing instructions. (`embed`, being void, has no
@@ -28,7 +29,7 @@ struct HTMLSanitizer {
 
     static let allowed: Set<String> = [
         "p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "blockquote", "pre", "code",
-        "em", "strong", "b", "i", "a", "img", "table", "thead", "tbody", "tr", "th", "td", "dl", "dt", "dd",
+        "em", "strong", "b", "i", "del", "a", "img", "table", "thead", "tbody", "tr", "th", "td", "dl", "dt", "dd",
         "sup", "sub",
     ]
     /// Elements whose content is code, styling, embedded documents or form

@@ -36,7 +36,7 @@ struct AtomWriterTests {
         #expect(doc.strings("/a:feed/a:entry[1]/a:link/@href") == ["https://feeds.example.org/papers/b"])
         #expect(doc.strings("/a:feed/a:entry[3]/a:summary") == ["First paragraph."])
         #expect(doc.strings("/a:feed/a:entry[3]/a:content/@type") == ["html"])
-        #expect(doc.strings("/a:feed/a:entry[3]/a:content") == ["<p>First paragraph.</p><p>Second.</p>"])
+        #expect(doc.strings("/a:feed/a:entry[3]/a:content") == ["<p>First paragraph.</p>\n<p>Second.</p>"])
         #expect(doc.strings("/a:feed/@xml:lang") == ["en"])
         #expect(doc.relaxNGErrors(schema: Paths.shared + "/schema/atom.rng") == nil)
     }
@@ -58,8 +58,8 @@ struct AtomWriterTests {
     }
 
     @Test func sameInputSameBytes() throws {
-        let w = AtomWriter(site: Self.site)
-        #expect(try w.render(Self.feed, items: Self.items) == w.render(Self.feed, items: Self.items))
+        let differing = try Sample.differingRenders(Self.items) { try AtomWriter(site: Sample.site).render(Sample.feed, items: $0) }
+        #expect(differing == 0, "\(differing) of 400 renders differ")
     }
 
     @Test func hostileTextNeverBreaksTheFeed() throws {

@@ -94,6 +94,37 @@ enum Sample {
         return it
     }
 
+    /// `items` as the daemon hands them to a writer: each body already
+    /// rendered and its summary paragraph already made (see `FeedItem`).
+    static func prepared(_ items: [FeedItem]) -> [FeedItem] {
+        items.map { item in
+            var ready = item
+            ready.contentHTML = HTMLContent.render(markdown: item.entry.body, baseURL: site.baseURL)
+            ready.summary = Summary.paragraph(markdown: item.entry.body)
+            return ready
+        }
+    }
+
+    /// How many of `count` renders, run on every core at once (as the
+    /// daemon runs them) and taking `items` in turn as given and
+    /// `prepared`, differ from one render of `items` as given. Shared state
+    /// in a renderer, or a hash-map order (Swift seeds each Set and
+    /// Dictionary differently), shows up here even within one process.
+    static func differingRenders(_ items: [FeedItem], count: Int = 400,
+                                 _ render: @escaping @Sendable ([FeedItem]) throws -> [UInt8]) throws -> Int {
+        let expected = try render(items)
+        let inputs = [items, prepared(items)]
+        final class Tally: @unchecked Sendable {
+            let lock = NSLock()
+            var differing = 0
+        }
+        let tally = Tally()
+        DispatchQueue.concurrentPerform(iterations: count) { i in
+            if (try? render(inputs[i % 2])) != expected { tally.lock.withLock { tally.differing += 1 } }
+        }
+        return tally.differing
+    }
+
     static func golden(_ name: String) -> URL {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Golden/\(name)")
     }

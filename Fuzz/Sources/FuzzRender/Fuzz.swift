@@ -4,7 +4,9 @@ import FeedRender
 
 /// libFuzzer entry: arbitrary bytes become the fields of an entry (split on
 /// NUL), are rendered as Atom, and the feed must parse back with libxml2 with
-/// the title intact (minus the characters XML forbids).
+/// the title intact (minus the characters XML forbids). The body's HTML
+/// (cmark-gfm, then the sanitiser) must also be well-formed on its own, as
+/// readers that parse content strictly need it, and never hold a script.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     let bytes = Array(UnsafeBufferPointer(start: data, count: size))
@@ -20,18 +22,27 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     entry.location = Location(parsing: part(7))
     let site = Site(title: "Fuzz", baseURL: "https://fuzz.example/", tagAuthority: "fuzz.example,2026", author: "Fuzz")
     let feed = FeedSpec(name: "f", file: "f.atom", kind: entry.kind, title: "F")
-    let item = FeedItem(entry: entry, published: Timestamp(seconds: Int64(size) * 86_400), updated: Timestamp(seconds: Int64(size) * 86_400))
+    let html = HTMLContent.render(markdown: entry.body, baseURL: site.baseURL)
+    let item = FeedItem(entry: entry, published: Timestamp(seconds: Int64(size) * 86_400), updated: Timestamp(seconds: Int64(size) * 86_400),
+                        contentHTML: html)
     guard let rendered = try? AtomWriter(site: site).render(feed, items: [item]) else { return 0 }
-    let ok = rendered.withUnsafeBufferPointer { buffer -> Bool in
-        buffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buffer.count) { pointer in
+    if !parses(rendered) {
+        fatalError("rendered feed does not parse:\n" + String(decoding: rendered, as: UTF8.self))
+    }
+    if !parses(Array("<div>\(html)</div>".utf8)) || html.lowercased().contains("<script") {
+        fatalError("body HTML is not well-formed or holds a script:\n" + html)
+    }
+    return 0
+}
+
+/// Whether libxml2 reads `bytes` as a well-formed XML document.
+private func parses(_ bytes: [UInt8]) -> Bool {
+    bytes.withUnsafeBufferPointer { buffer in
+        buffer.withMemoryRebound(to: CChar.self) { chars in
             let options = Int32(XML_PARSE_NONET.rawValue | XML_PARSE_NOERROR.rawValue | XML_PARSE_NOWARNING.rawValue)
-            guard let doc = xmlReadMemory(pointer, Int32(buffer.count), "fuzz.atom", nil, options) else { return false }
+            guard let base = chars.baseAddress, let doc = xmlReadMemory(base, Int32(chars.count), "fuzz.xml", nil, options) else { return false }
             xmlFreeDoc(doc)
             return true
         }
     }
-    if !ok {
-        fatalError("rendered feed does not parse:\n" + String(decoding: rendered, as: UTF8.self))
-    }
-    return 0
 }
