@@ -31,9 +31,10 @@ public struct JSONFeedWriter: Sendable {
             ("items", .array(items.map(item))),
         ]
         if let subtitle = feed.subtitle { doc.append(("description", .string(XMLText.singleLine(subtitle)))) }
-        var out = JSONValue.object(doc).serialized(indent: 0)
-        out += "\n"
-        return Array(out.utf8)
+        var out: [UInt8] = []
+        JSONValue.object(doc).serialize(into: &out, indent: 0)
+        out.append(0x0A)
+        return out
     }
 
     private func item(_ item: FeedItem) -> JSONValue {
@@ -70,40 +71,61 @@ enum JSONValue {
     case array([JSONValue])
     case object([(String, JSONValue)])
 
-    func serialized(indent: Int) -> String {
-        let pad = String(repeating: "  ", count: indent + 1)
-        let close = String(repeating: "  ", count: indent)
+    /// Appends the value's text, nested `indent` levels deep.
+    func serialize(into out: inout [UInt8], indent: Int) {
+        func newline(_ level: Int) {
+            out.append(0x0A)
+            out.append(contentsOf: repeatElement(0x20, count: 2 * level))
+        }
         switch self {
         case .string(let s):
-            return Self.quote(s)
+            Self.quote(s, into: &out)
         case .array(let values):
-            if values.isEmpty { return "[]" }
-            return "[\n" + values.map { pad + $0.serialized(indent: indent + 1) }.joined(separator: ",\n") + "\n" + close + "]"
+            guard !values.isEmpty else { return out += "[]".utf8 }
+            out.append(UInt8(ascii: "["))
+            for (i, value) in values.enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                newline(indent + 1)
+                value.serialize(into: &out, indent: indent + 1)
+            }
+            newline(indent)
+            out.append(UInt8(ascii: "]"))
         case .object(let fields):
-            if fields.isEmpty { return "{}" }
-            let sorted = fields.sorted { Array($0.0.utf8).lexicographicallyPrecedes(Array($1.0.utf8)) }
-            return "{\n" + sorted.map { pad + Self.quote($0.0) + ": " + $0.1.serialized(indent: indent + 1) }
-                .joined(separator: ",\n") + "\n" + close + "}"
+            guard !fields.isEmpty else { return out += "{}".utf8 }
+            out.append(UInt8(ascii: "{"))
+            for (i, (key, value)) in fields.sorted(by: { $0.0.utf8.lexicographicallyPrecedes($1.0.utf8) }).enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                newline(indent + 1)
+                Self.quote(key, into: &out)
+                out += ": ".utf8
+                value.serialize(into: &out, indent: indent + 1)
+            }
+            newline(indent)
+            out.append(UInt8(ascii: "}"))
         }
     }
 
     /// RFC 8259 string: quote, backslash and controls escaped; the rest as UTF-8.
-    static func quote(_ s: String) -> String {
-        var out = "\""
-        for scalar in XMLText.sanitize(s).unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default:
-                out.unicodeScalars.append(scalar)
+    static func quote(_ s: String, into out: inout [UInt8]) {
+        var text = XMLText.sanitize(s)
+        out.append(UInt8(ascii: "\""))
+        text.withUTF8 { bytes in
+            for byte in bytes {
+                switch byte {
+                case UInt8(ascii: "\""): out += #"\""#.utf8
+                case UInt8(ascii: "\\"): out += #"\\"#.utf8
+                case 0x0A: out += #"\n"#.utf8
+                case 0x0D: out += #"\r"#.utf8
+                case 0x09: out += #"\t"#.utf8
+                case 0..<0x20:
+                    let hex = Array("0123456789abcdef".utf8)
+                    out += #"\u00"#.utf8
+                    out.append(hex[Int(byte >> 4)])
+                    out.append(hex[Int(byte & 0xF)])
+                default: out.append(byte)
+                }
             }
         }
-        return out + "\""
+        out.append(UInt8(ascii: "\""))
     }
 }

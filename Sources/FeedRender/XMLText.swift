@@ -1,3 +1,5 @@
+import FeedModel
+
 /// Text made safe for XML 1.0 before it reaches libxml2, which copies
 /// forbidden characters verbatim (and a NUL would cut a C string short).
 public enum XMLText {
@@ -18,29 +20,7 @@ public enum XMLText {
     /// Like `sanitize`, and folds every whitespace run (newlines too) into one
     /// space: for titles, names and other one-line values.
     public static func singleLine(_ text: String) -> String {
-        if isPlainLine(text) { return text }
-        return sanitize(text).split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
-    }
-
-    /// Printable ASCII and Latin letters (U+00C0–U+027F, two bytes led by
-    /// C3–C9: no whitespace, control or combining mark among them) with
-    /// single spaces between words: what `singleLine` returns unchanged
-    /// (most titles and names), told from the bytes.
-    static func isPlainLine(_ text: String) -> Bool {
-        var previous: UInt8 = 0x20
-        var continuation = false
-        for byte in text.utf8 {
-            if continuation {
-                guard byte & 0xC0 == 0x80 else { return false }
-                continuation = false
-            } else if byte >= 0xC3 && byte <= 0xC9 {
-                continuation = true
-            } else {
-                guard byte > 0x20 && byte < 0x7F || byte == 0x20 && previous != 0x20 else { return false }
-            }
-            previous = byte
-        }
-        return !continuation && previous != 0x20
+        sanitize(text).collapsingWhitespace()
     }
 
     @inline(__always)
