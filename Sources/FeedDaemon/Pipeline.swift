@@ -73,17 +73,16 @@ public enum PipelineError: Error, CustomStringConvertible {
 public final class Pipeline {
     public var settings: PipelineSettings
     let store: StateStore
+    let log: LogSink
     let logger: Logger
-    /// Where the log lines go, written in large chunks while a run announces (nil: line by line).
-    let logOutput: LogOutput?
     /// Reads the clock for the run's time; tests pin it.
     var clock: @Sendable () -> Timestamp = { Timestamp.now() }
 
-    public init(settings: PipelineSettings, store: StateStore, logger: Logger, logOutput: LogOutput? = nil) {
+    public init(settings: PipelineSettings, store: StateStore, log: LogSink) {
         self.settings = settings
         self.store = store
-        self.logger = logger
-        self.logOutput = logOutput
+        self.log = log
+        logger = log.logger()
     }
 
     public struct Options: Sendable {
@@ -137,30 +136,38 @@ public final class Pipeline {
         report.firstRun = changes.firstRun
         let batch = AtomicBatch(dryRun: options.dryRun)
         defer { batch.discard() }
+        var announcement: Background<[UInt8]>?
         do {
             try store.transaction(bulk: changes.isBulk) {
-                // Many rows at once (a first run, a large import): the store loads them in bulk.
                 let ingest = Ingest(tree: tree, store: store, feeds: settings.feeds, logger: logger, now: now)
-                let ingested = try changes.isBulk ? store.bulkLoad { try ingest.run(changes) } : ingest.run(changes)
+                // What the run announces is known once it is ingested: its lines are
+                // made meanwhile on another thread, and written once the feeds are out.
+                func ingestAndAnnounce() throws -> Ingested {
+                    let ingested = try ingest.run(changes)
+                    report.events = ingested.events
+                    report.conflicts = ingested.conflicts
+                    report.aliases = ingested.aliases
+                    report.filesParsed = ingested.filesParsed
+                    report.rejections = (changes.scanProblems + ingested.rejections + (options.repeatKnownProblems ? changes.unchangedProblems : []))
+                        .sorted { ($0.source, $0.line ?? 0) < ($1.source, $1.line ?? 0) }
+                    announcement = prepare(Announcement(report: report, firstRun: report.firstRun && !changes.changed.isEmpty, settings: settings))
+                    return ingested
+                }
+                // Many rows at once (a first run, a large import): the store loads them in bulk.
+                let ingested = try changes.isBulk ? store.bulkLoad(ingestAndAnnounce) : ingestAndAnnounce()
                 phases.lap("parse+store")
                 (report.feeds, report.feedsRendered) = try Publisher(settings: settings, store: store, tree: tree).publish(ingested.touches, into: batch)
                 phases.lap("render")
-                report.events = ingested.events
-                report.conflicts = ingested.conflicts
-                report.aliases = ingested.aliases
-                report.filesParsed = ingested.filesParsed
-                report.rejections = (changes.scanProblems + ingested.rejections + (options.repeatKnownProblems ? changes.unchangedProblems : []))
-                    .sorted { ($0.source, $0.line ?? 0) < ($1.source, $1.line ?? 0) }
                 if options.dryRun { throw DryRunRollback() }
                 try store.flush()
                 phases.lap("flush")
                 try batch.commit()
                 phases.lap("rename")
-                announce(report, changes: changes)
+                log.output.write(lines: announcement?.wait() ?? [])
                 phases.lap("log")
             }
         } catch is DryRunRollback {
-            announce(report, changes: changes)
+            log.output.write(lines: announcement?.wait() ?? [])
         } catch let error as PipelineError {
             throw error
         } catch let error as StoreError {
@@ -178,17 +185,15 @@ public final class Pipeline {
     /// Thrown inside the transaction to roll a dry run back once everything was computed.
     private struct DryRunRollback: Error {}
 
-    /// The run's lines, in large writes: the first-run notice (with the
-    /// events, so a failing first run that is retried does not repeat it),
-    /// then the events.
-    private func announce(_ report: RunReport, changes: SourceChanges) {
-        let lines = {
-            if report.firstRun && !changes.changed.isEmpty {
-                self.logger.info("first run on this state directory: every entry found is announced as new", metadata: ["event": "first-run"])
-            }
-            self.log(report: report)
+    /// The run's lines, made into memory on another thread: the caller
+    /// writes them after the feeds are in place (or drops them when the run fails).
+    private func prepare(_ announcement: Announcement) -> Background<[UInt8]> {
+        let lines = LogOutput()
+        let logger = log.logger(to: lines)
+        return Background {
+            announcement.write(to: logger)
+            return lines.take()
         }
-        if let logOutput { logOutput.batch(lines) } else { lines() }
     }
 
     /// A crash between writing and renaming leaves `.NAME.tmp-PID` beside

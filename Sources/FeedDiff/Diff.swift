@@ -84,6 +84,7 @@ public struct DiffStream: Sendable {
     public init(now: Timestamp, capacity: Int = 0) {
         self.now = now
         seen.reserveCapacity(capacity)
+        touched.reserveCapacity(capacity)
     }
 
     /// Marks a source as parsed (its entries are offered next) or deleted:

@@ -6,13 +6,29 @@ public enum SourceFormat: Sendable, Equatable {
     /// The format named by the extension of the path's last component; nil
     /// without one, or for any other extension.
     public init?(path: String) {
-        let name = path.split(separator: "/", omittingEmptySubsequences: false).last ?? ""
-        guard let dot = name.lastIndex(of: ".") else { return nil }
-        switch name[name.index(after: dot)...].lowercased() {
-        case "md", "markdown": self = .markdown
-        case "json": self = .json
-        case "txt": self = .listing
-        default: return nil
+        let utf8 = path.utf8
+        guard let dot = utf8.lastIndex(of: UInt8(ascii: ".")),
+              utf8[dot...].firstIndex(of: UInt8(ascii: "/")) == nil else { return nil }
+        let ext = utf8[utf8.index(after: dot)...]
+        /// The extension, in any case, is `name` (lower-case ASCII).
+        func named(_ name: StaticString) -> Bool {
+            guard ext.count == name.utf8CodeUnitCount else { return false }
+            var i = 0
+            for byte in ext {
+                let lower: UInt8 = byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte
+                if lower != name.utf8Start[i] { return false }
+                i += 1
+            }
+            return true
+        }
+        if named("md") || named("markdown") {
+            self = .markdown
+        } else if named("json") {
+            self = .json
+        } else if named("txt") {
+            self = .listing
+        } else {
+            return nil
         }
     }
 }

@@ -75,10 +75,10 @@ public enum Whitespace {
         while i < n {
             if i + 16 <= n {
                 let chunk = UnsafeRawPointer(src + i).loadUnaligned(as: SIMD16<UInt8>.self)
-                // Each lane's previous character: lane 0's is a space when a run
-                // is pending or nothing is written yet (a leading space must go).
-                var before = SIMD16<UInt8>(repeating: pendingSpace || o == 0 ? 0x20 : 0x41)
-                for k in 1..<16 { before[k] = chunk[k - 1] }
+                // Each lane's previous byte; lane 0's stands for the state so far: a
+                // space when a run is pending or nothing is written yet (a leading space must go).
+                var before = i > 0 ? UnsafeRawPointer(src + i - 1).loadUnaligned(as: SIMD16<UInt8>.self) : chunk
+                before[0] = pendingSpace || o == 0 ? 0x20 : 0x41
                 let changes = ((chunk &- tab) .< five) .| (chunk .>= high) .| ((chunk .== space) .& (before .== space))
                 if !any(changes) {
                     if pendingSpace {

@@ -14,16 +14,34 @@ public enum MarkdownEntry {
     public static func parse(_ text: String, source: String) throws(Rejection) -> Entry {
         var text = text
         let result = text.withUTF8 { utf8 -> Result<Entry, Rejection> in
-            do throws(Rejection) { return .success(try entry(utf8, source: source)) } catch { return .failure(error) }
+            do throws(Rejection) {
+                var (entry, body) = try head(utf8, source: source)
+                if !body.isEmpty { entry.body = String(decoding: UnsafeBufferPointer(rebasing: utf8[body]), as: UTF8.self) }
+                return .success(entry)
+            } catch {
+                return .failure(error)
+            }
         }
         return try result.get()
     }
 
-    private static func entry(_ utf8: UnsafeBufferPointer<UInt8>, source: String) throws(Rejection) -> Entry {
+    /// What the diff needs of a file's entry, from its checked UTF-8
+    /// (`SourceText.validated`): the body is fingerprinted where it lies,
+    /// never copied into a `String` (a first run reads 100,000 bodies).
+    public static func record(_ utf8: UnsafeBufferPointer<UInt8>, source: String) throws(Rejection) -> EntryRecord {
+        let (entry, body) = try head(utf8, source: source)
+        guard !body.isEmpty else { return EntryRecord(entry) }
+        return EntryRecord(entry, fingerprint: entry.fingerprint(bodyUTF8: UnsafeBufferPointer(rebasing: utf8[body])))
+    }
+
+    /// The entry from the front matter, and where its body lies in `utf8`
+    /// (trimmed; empty when the file has none, and the entry's body is then
+    /// its `body` field, if any).
+    static func head(_ utf8: UnsafeBufferPointer<UInt8>, source: String) throws(Rejection) -> (Entry, body: Range<Int>) {
         let (yamlRange, bodyRange) = try split(utf8, source: source)
         let yaml = UnsafeBufferPointer(rebasing: utf8[yamlRange])
-        let bodyBytes = UnsafeBufferPointer(rebasing: utf8[bodyRange])
-        let body = String(decoding: UnsafeBufferPointer(rebasing: bodyBytes[Whitespace.trimmedRange(bodyBytes)]), as: UTF8.self)
+        let trimmed = Whitespace.trimmedRange(UnsafeBufferPointer(rebasing: utf8[bodyRange]))
+        let body = (bodyRange.lowerBound + trimmed.lowerBound)..<(bodyRange.lowerBound + trimmed.upperBound)
         // The usual `key: value` lines straight from the bytes; anything else through Yams.
         let fields: [String: FieldValue]
         if let simple = SimpleFrontMatter.fields(yaml, firstLine: 2) {
@@ -32,7 +50,7 @@ public enum MarkdownEntry {
             fields = try FrontMatter.fields(Substring(String(decoding: yaml, as: UTF8.self)), firstLine: 2, source: source)
         }
         let builder = EntryBuilder(source: source, line: 1, defaultKey: .pathWithoutExtension(source))
-        return try builder.build(fields, body: body)
+        return (try builder.build(fields, hasBody: !body.isEmpty), body)
     }
 
     /// Splits `---\nYAML\n---\nBODY` into the byte ranges of the YAML and

@@ -62,3 +62,23 @@ public struct ScannedFile: Sendable {
     /// Nothing: what a file that was not parsed holds.
     public init() {}
 }
+
+extension SourceFile {
+    /// `parse`, reduced to a `ScannedFile`. A Markdown file is checked and
+    /// fingerprinted in the bytes it was read into: the scan of a large tree
+    /// makes no `String` of any file or body.
+    public static func scan(bytes: [UInt8], path: String) -> ScannedFile {
+        guard SourceFormat(path: path) == .markdown else { return ScannedFile(parse(bytes: bytes, path: path)) }
+        var result = ScannedFile()
+        do throws(Rejection) {
+            let text = try SourceText.validated(bytes, source: path)
+            let record = text.withUnsafeBufferPointer { utf8 -> Result<EntryRecord, Rejection> in
+                do throws(Rejection) { return .success(try MarkdownEntry.record(utf8, source: path)) } catch { return .failure(error) }
+            }
+            result.records = [try record.get()]
+        } catch {
+            result.rejections = [error]
+        }
+        return result
+    }
+}

@@ -3,6 +3,9 @@ import FeedModel
 
 extension StateStore {
     private static let fileColumns = "path, size, mtime_ns, ctime_ns, device, inode, links, problems"
+    private static let selectAll = "SELECT \(fileColumns) FROM files"
+    private static let selectByPath = "SELECT \(fileColumns) FROM files WHERE path = ?"
+    private static let upsert = "INSERT OR REPLACE INTO files(\(fileColumns)) VALUES(?,?,?,?,?,?,?,?)"
 
     private func file(_ row: Row) -> FileRecord {
         let path = row.text(0)
@@ -27,13 +30,13 @@ extension StateStore {
 
     /// Calls `body` with every file record, without collecting them.
     public func forEachFile(_ body: (FileRecord) -> Void) throws(StoreError) {
-        try statement("SELECT \(Self.fileColumns) FROM files").bind().forEach { body(file($0)) }
+        try statement(Self.selectAll).bind().forEach { body(file($0)) }
     }
 
     /// One file's record, or nil when feedd has not seen it.
     public func file(path: String) throws(StoreError) -> FileRecord? {
         var out: FileRecord?
-        try statement("SELECT \(Self.fileColumns) FROM files WHERE path = ?").bind(.text(path)).forEach { out = file($0) }
+        try statement(Self.selectByPath).bind(.text(path)).forEach { out = file($0) }
         return out
     }
 
@@ -56,7 +59,7 @@ extension StateStore {
 
     public func put(file: FileRecord) throws(StoreError) {
         let s = file.stamp
-        try statement("INSERT OR REPLACE INTO files(\(Self.fileColumns)) VALUES(?,?,?,?,?,?,?,?)")
+        try statement(Self.upsert)
             .bind(.text(file.path), .int(s.size), .int(s.mtimeNanoseconds), .int(s.ctimeNanoseconds),
                   .int(Int64(bitPattern: s.device)), .int(Int64(bitPattern: s.inode)), .int(Int64(s.links)),
                   file.problems.isEmpty ? .null : .text(Self.encodeProblems(file.problems)))

@@ -182,6 +182,7 @@ public final class StateStore {
         CREATE INDEX IF NOT EXISTS entries_by_feed ON entries(kind, published DESC, key) WHERE removed_at IS NULL;
         CREATE INDEX IF NOT EXISTS entries_by_source ON entries(source);
         CREATE INDEX IF NOT EXISTS facets_by_key ON facets(key);
+        CREATE INDEX IF NOT EXISTS files_by_inode ON files(inode);
         """
 
     /// Runs `body`, which writes many rows, inside the current transaction.
@@ -197,7 +198,7 @@ public final class StateStore {
         try db.execute("PRAGMA cache_size=-8192")
         defer { try? db.execute("PRAGMA cache_size=\(cacheSize)") }
         guard empty else { return try body() }
-        try db.execute("DROP INDEX IF EXISTS entries_by_feed; DROP INDEX IF EXISTS entries_by_source; DROP INDEX IF EXISTS facets_by_key;")
+        try db.execute("DROP INDEX IF EXISTS entries_by_feed; DROP INDEX IF EXISTS entries_by_source; DROP INDEX IF EXISTS facets_by_key; DROP INDEX IF EXISTS files_by_inode;")
         let result = try body()
         try db.execute(Self.secondaryIndexes)
         return result

@@ -31,15 +31,12 @@ struct CommonOptions: ParsableArguments {
             .overriding(source: source, output: output, stateDir: stateDir, cwd: cwd)
     }
 
-    /// A logger that follows the log contract, on stderr; under journald it
-    /// leaves timestamps to the journal. The output is the pipeline's too,
-    /// which writes a run's lines through it in large chunks.
-    func makeLogger() -> (Logger, LogOutput) {
+    /// The log, on stderr, following the log contract; under journald it
+    /// leaves timestamps to the journal.
+    func makeLog() -> LogSink {
         let env = ProcessInfo.processInfo.environment
         let underJournal = env["JOURNAL_STREAM"].map { !$0.isEmpty } ?? false
-        let output = LogOutput(fd: 2)
-        let handler = FeedLogHandler(format: logFormat, level: logLevel, timestamps: !underJournal, write: output.write)
-        return (Logger(label: "feedd", factory: { _ in handler }), output)
+        return LogSink(format: logFormat, level: logLevel, timestamps: !underJournal, output: LogOutput(fd: 2))
     }
 }
 

@@ -13,7 +13,8 @@ struct RunCommand {
     var dryRun: Bool
 
     func run() async throws {
-        let (logger, logOutput) = common.makeLogger()
+        let log = common.makeLog()
+        let logger = log.logger()
         let config: Configuration
         do {
             config = try common.configuration()
@@ -22,15 +23,16 @@ struct RunCommand {
             throw ExitStatus.badConfig
         }
         if once || dryRun {
-            try runOnce(config: config, logger: logger, logOutput: logOutput)
+            try runOnce(config: config, log: log)
         } else {
-            try await runDaemon(config: config, logger: logger, logOutput: logOutput)
+            try await runDaemon(config: config, log: log)
         }
     }
 
-    private func runDaemon(config: Configuration, logger: Logger, logOutput: LogOutput) async throws {
+    private func runDaemon(config: Configuration, log: LogSink) async throws {
         let common = self.common
-        let daemon = Daemon(configuration: config, reload: { try common.configuration() }, logger: logger, logOutput: logOutput)
+        let logger = log.logger()
+        let daemon = Daemon(configuration: config, reload: { try common.configuration() }, log: log)
         do {
             try await daemon.run()
         } catch {
@@ -43,7 +45,8 @@ struct RunCommand {
         }
     }
 
-    private func runOnce(config: Configuration, logger: Logger, logOutput: LogOutput) throws {
+    private func runOnce(config: Configuration, log: LogSink) throws {
+        let logger = log.logger()
         // A dry run writes nothing, not even an empty output directory.
         if !dryRun {
             do {
@@ -69,7 +72,7 @@ struct RunCommand {
             logger.critical("\(error.description)", metadata: ["event": "state-error", "message": "\(error.description)"])
             throw ExitStatus.stateFailure
         }
-        let pipeline = Pipeline(settings: PipelineSettings(config), store: store, logger: logger, logOutput: logOutput)
+        let pipeline = Pipeline(settings: PipelineSettings(config), store: store, log: log)
         do {
             let report = try pipeline.run(.init(dryRun: dryRun, repeatKnownProblems: true))
             pipeline.logSummary(report, dryRun: dryRun)

@@ -59,28 +59,57 @@ struct LogOutputTests {
         #expect(sink.text == "one\ntwo\n")
     }
 
-    @Test func aBatchWritesWholeLinesInChunksAndAllOfThemBeforeItReturns() {
+    /// Lines prepared ahead are written in chunks of whole lines, none over
+    /// `chunkSize` bytes (a longer line alone), every byte exactly once.
+    @Test func preparedLinesAreWrittenInChunksOfWholeLines() throws {
         let sink = Sink()
         let output = LogOutput(fd: sink.fd)
+        let memory = LogOutput()
         let line = String(repeating: "x", count: 99) + "\n"   // 100 bytes
-        let perChunk = LogOutput.chunkSize / 100
-        var seenDuring: [Int] = []
-        output.batch {
-            for i in 0..<(perChunk * 3 + 7) {
-                output.write(line)
-                if i == 10 || i == perChunk + 10 { seenDuring.append(sink.text.utf8.count) }
+        let count = LogOutput.chunkSize / 100 * 3 + 7
+        for _ in 0..<count { memory.write(line) }
+        let long = String(repeating: "y", count: LogOutput.chunkSize + 10) + "\n"
+        memory.write(long)
+        memory.write("last\n")
+        let lines = memory.take()
+        #expect(memory.take().isEmpty, "taken once")
+        // A sequenced-packet socket keeps each write(2) apart: one read per write.
+        var fds: [Int32] = [0, 0]
+        #expect(socketpair(AF_UNIX, Int32(SOCK_SEQPACKET.rawValue), 0, &fds) == 0)
+        let reader = Thread.detachedReads(fds[0])
+        LogOutput(fd: fds[1]).write(lines: lines)
+        close(fds[1])
+        let reads = reader.wait()
+        #expect(Array(reads.joined()) == lines, "every byte once, in order")
+        #expect(reads.allSatisfy { $0.last == 0x0A }, "each write ends at a line's end")
+        #expect(reads.dropLast(2).allSatisfy { $0.count <= LogOutput.chunkSize })
+        #expect(reads.contains { $0.count > LogOutput.chunkSize && $0.starts(with: Array(long.utf8).prefix(10)) }, "the long line alone")
+        #expect(reads.count >= 4)
+        output.write(lines: Array("a\nb\n".utf8))
+        #expect(sink.text == "a\nb\n")
+    }
+}
+
+private final class Reads: @unchecked Sendable {
+    var chunks: [[UInt8]] = []
+    let done = DispatchSemaphore(value: 0)
+    func wait() -> [[UInt8]] { done.wait(); return chunks }
+}
+
+private extension Thread {
+    /// Reads `fd` to its end on a thread of its own, one chunk per read(2).
+    static func detachedReads(_ fd: Int32) -> Reads {
+        let reads = Reads()
+        Thread {
+            var buffer = [UInt8](repeating: 0, count: 1 << 20)
+            while true {
+                let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+                if n <= 0 { break }
+                reads.chunks.append(Array(buffer[..<n]))
             }
-            // Lines logged in a nested batch (the summary inside the run's announcements) wait for the outer one.
-            output.batch { output.write("last\n") }
-            seenDuring.append(sink.text.utf8.count)
-        }
-        // Nothing until a chunk is full; then whole chunks of whole lines.
-        #expect(seenDuring[0] == 0)
-        #expect(seenDuring[1] == perChunk * 100)
-        #expect(seenDuring[2] == perChunk * 3 * 100)
-        let all = sink.text
-        #expect(all.utf8.count == (perChunk * 3 + 7) * 100 + 5)
-        #expect(all.hasSuffix("x\nlast\n"))
-        #expect(all.split(separator: "\n").allSatisfy { $0.count == 99 || $0 == "last" })
+            close(fd)
+            reads.done.signal()
+        }.start()
+        return reads
     }
 }

@@ -39,11 +39,11 @@ struct RenderOnlyWhatChangedTests {
                          formats: [.atom, .json], groupBy: [.country, .team]),
             ]
             settings = PipelineSettings(source: source.path, output: root.appendingPathComponent("lean").path, site: site, feeds: feeds)
-            let logger = Logger(label: "skip") { _ in SwiftLogNoOpLogHandler() }
-            lean = Pipeline(settings: settings, store: try StateStore(directory: root.appendingPathComponent("lean-state").path), logger: logger)
+            let log = LogSink(format: .text, level: .critical, timestamps: false, output: LogOutput())
+            lean = Pipeline(settings: settings, store: try StateStore(directory: root.appendingPathComponent("lean-state").path), log: log)
             var fullSettings = settings
             fullSettings.output = root.appendingPathComponent("full").path
-            full = Pipeline(settings: fullSettings, store: try StateStore(directory: root.appendingPathComponent("full-state").path), logger: logger)
+            full = Pipeline(settings: fullSettings, store: try StateStore(directory: root.appendingPathComponent("full-state").path), log: log)
             for path in [settings.output, fullSettings.output] { try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true) }
         }
 

@@ -208,6 +208,41 @@ private extension Thread {
     }
 }
 
+@Suite struct ScanPathTests {
+    /// `SourceFile.scan` (the body fingerprinted in the read bytes) and `parse` (whole entries) agree on every record.
+    @Test(arguments: [
+        "---\ntitle: A\ndate: 2024-01-02\nkind: publication\n---\n\nBody  text\n\nmore.\n",
+        "---\ntitle: A\nkind: job\nbody: from the field\n---\n",
+        "---\ntitle: A\nkind: job\nbody: from the field\n---\n   \n\n",
+        "---\ntitle: A\nkind: job\n---\n\u{00A0}Body starting with a no-break space\u{00A0}\n",
+        "\u{FEFF}---\r\ntitle: \"Quoted: yes\"\r\nkind: publication\r\ntags: [a, b]\r\n---\r\nCRLF body\r\n",
+        "---\ntitle: |\n  Block\nkind: publication\nauthors:\n  - A. One\n  - B. Two\n---\nYams path body\n",
+    ])
+    func scanMatchesParse(_ text: String) {
+        let (scanned, parsed) = Self.both(text, path: "publications/x.md")
+        #expect(scanned.records == parsed.records)
+        #expect(scanned.rejections == parsed.rejections)
+        #expect(!scanned.records.isEmpty)
+    }
+
+    static func both(_ text: String, path: String) -> (scanned: ScannedFile, parsed: ScannedFile) {
+        let bytes = Array(text.utf8)
+        return (SourceFile.scan(bytes: bytes, path: path), ScannedFile(SourceFile.parse(bytes: bytes, path: path)))
+    }
+
+    @Test(arguments: [
+        "no front matter\n",
+        "---\ntitle: A\n",
+        "---\ntitle: A\nkind: job\ndate: yesterday\n---\nx\n",
+        "---\ntitle: A\nkind: job\n---\nbad \u{01} byte\n",
+    ])
+    func scanRejectsLikeParse(_ text: String) {
+        let (scanned, parsed) = Self.both(text, path: "jobs/x.md")
+        #expect(scanned.rejections == parsed.rejections)
+        #expect(scanned.records.isEmpty && scanned.isUnusable)
+    }
+}
+
 @Suite struct RepeatedKeyTests {
     /// Yams reports repeated keys from a dictionary; the line must not change between runs.
     @Test func repeatedKeysAreNamedInOneOrder() {

@@ -26,14 +26,14 @@ public final class Daemon: Sendable {
     private let reloadConfig: ConfigSource
     private let logger: Logger
     private let notifier: SystemdNotifier
-    private let logOutput: LogOutput?
+    private let log: LogSink
 
-    public init(configuration: Configuration, reload: @escaping ConfigSource, logger: Logger, logOutput: LogOutput? = nil,
+    public init(configuration: Configuration, reload: @escaping ConfigSource, log: LogSink,
                 environment: [String: String] = ProcessInfo.processInfo.environment) {
         self.initial = configuration
         self.reloadConfig = reload
-        self.logger = logger
-        self.logOutput = logOutput
+        self.log = log
+        self.logger = log.logger()
         self.notifier = SystemdNotifier(environment: environment)
     }
 
@@ -191,7 +191,7 @@ public final class Daemon: Sendable {
         } catch {
             throw .state(error.description)
         }
-        return Pipeline(settings: PipelineSettings(config), store: store, logger: logger, logOutput: logOutput)
+        return Pipeline(settings: PipelineSettings(config), store: store, log: log)
     }
 
     private func startWatcher(_ config: Configuration, sink: AsyncStream<DaemonEvent>.Continuation,

@@ -121,7 +121,7 @@ struct Ingest {
             let read = tree.read(path, rootFD: root)
             guard case let .bytes(bytes, stamp) = read else { return Outcome(path: path, read: read) }
             // The bytes are not kept past the parse.
-            return Outcome(path: path, read: .bytes([], stamp), file: ScannedFile(SourceFile.parse(bytes: bytes, path: path)))
+            return Outcome(path: path, read: .bytes([], stamp), file: SourceFile.scan(bytes: bytes, path: path))
         }, consume: consume)
     }
 }

@@ -107,3 +107,23 @@ private final class Board<T: Sendable>: Sendable {
         }
     }
 }
+
+/// One piece of work on another thread, waited for once.
+final class Background<T: Sendable>: @unchecked Sendable {
+    // Written once by the work's thread before `done` is signalled; read after the wait.
+    private var value: T?
+    private let done = DispatchSemaphore(value: 0)
+
+    init(_ work: @escaping @Sendable () -> T) {
+        DispatchQueue.global().async { [self] in
+            value = work()
+            done.signal()
+        }
+    }
+
+    /// Blocks until the work is done; call once.
+    func wait() -> T? {
+        done.wait()
+        return value
+    }
+}

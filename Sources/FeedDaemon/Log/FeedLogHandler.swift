@@ -1,6 +1,7 @@
 import Foundation
 import FeedModel
 import Logging
+import Synchronization
 
 /// How log lines look: `text` for people, `json` (one object per line) for scripts.
 public enum LogFormat: String, Sendable, CaseIterable {
@@ -22,6 +23,8 @@ public struct FeedLogHandler: LogHandler {
     /// Under journald (`JOURNAL_STREAM` set) the journal stamps lines itself.
     let timestamps: Bool
     let write: @Sendable (String) -> Void
+    /// Shared by the handler's copies: a second's RFC 3339 text is made once.
+    private let clock = LineClock()
 
     /// - Parameter write: takes one line, newline included (`LogOutput.write`).
     public init(format: LogFormat, level: Logger.Level, timestamps: Bool, write: @escaping @Sendable (String) -> Void) {
@@ -40,7 +43,7 @@ public struct FeedLogHandler: LogHandler {
     static let keyOrder = ["event", "kind", "id", "title", "feed", "source", "line", "message"]
 
     public func log(event: LogEvent) {
-        let ts = timestamps ? Timestamp.now().rfc3339 : nil
+        let ts = timestamps ? clock.now() : nil
         let level = Self.name(event.level)
         switch format {
         case .text:
@@ -94,6 +97,20 @@ public struct FeedLogHandler: LogHandler {
     }
 }
 
+/// The time stamp of log lines, made once a second (a first run logs
+/// 100,000 lines within a few).
+final class LineClock: Sendable {
+    private let last = Mutex<(seconds: Int64, text: String)>((-1, ""))
+
+    func now() -> String {
+        let t = Timestamp.now()
+        return last.withLock { last in
+            if last.seconds != t.seconds { last = (t.seconds, t.rfc3339) }
+            return last.text
+        }
+    }
+}
+
 /// Escaping for log output.
 public enum LogEscape {
     /// Characters that could break a line or disguise it on a terminal:
@@ -109,9 +126,19 @@ public enum LogEscape {
         }
     }
 
+    private static func isPrintableASCII(_ s: String) -> Bool {
+        var s = s
+        return s.withUTF8 { bytes in
+            var printable = true
+            for b in bytes { printable = printable && b >= 0x20 && b < 0x7F }
+            return printable
+        }
+    }
+
     /// For text lines: dangerous characters become `\u{…}`, tab/newline `\t`/`\n`.
     public static func text(_ s: String) -> String {
-        guard s.unicodeScalars.contains(where: isDangerous) else { return s }
+        // Every dangerous character is a control or not ASCII: printable ASCII is left as it is.
+        guard !isPrintableASCII(s), s.unicodeScalars.contains(where: isDangerous) else { return s }
         var out = ""
         for scalar in s.unicodeScalars {
             switch scalar {

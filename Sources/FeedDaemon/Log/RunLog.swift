@@ -2,33 +2,47 @@ import FeedModel
 import FeedDiff
 import Logging
 
-extension Pipeline {
-    /// The log contract: one line per rejected file, per conflict, per item
-    /// event (the summary line is `logSummary`'s).
-    func log(report: RunReport) {
-        for r in Self.onePerFile(report.rejections) {
+/// A run's lines, the log contract's core: the first-run notice, one line
+/// per rejected file, hard link, conflict and item event. (The summary line
+/// is `Pipeline.logSummary`'s.)
+struct Announcement: Sendable {
+    var report: RunReport
+    /// Say once that every entry is announced as new.
+    var firstRun: Bool
+    var settings: PipelineSettings
+
+    func write(to logger: Logger) {
+        if firstRun {
+            logger.info("first run on this state directory: every entry found is announced as new", metadata: ["event": "first-run"])
+        }
+        for r in Pipeline.onePerFile(report.rejections) {
             var meta: Logger.Metadata = ["event": "rejected", "source": "\(r.source)", "message": "\(r.message)"]
             if let line = r.line { meta["line"] = "\(line)" }
-            logger.error("rejected \(Self.field(r.description))", metadata: meta)
+            logger.error("rejected \(Pipeline.field(r.description))", metadata: meta)
         }
         for a in report.aliases {
-            logger.info("\(Self.field(a.alias)) is another name (a hard link) of \(Self.field(a.of)); its entries are read from \(Self.field(a.of))",
+            logger.info("\(Pipeline.field(a.alias)) is another name (a hard link) of \(Pipeline.field(a.of)); its entries are read from \(Pipeline.field(a.of))",
                         metadata: ["event": "hard-link", "source": "\(a.alias)", "winner": "\(a.of)"])
         }
         for c in report.conflicts {
-            logger.warning("conflict: id \(c.key) in \(Self.field(c.loser)) is also in \(Self.field(c.winner)); keeping \(Self.field(c.winner))",
+            logger.warning("conflict: id \(c.key) in \(Pipeline.field(c.loser)) is also in \(Pipeline.field(c.winner)); keeping \(Pipeline.field(c.winner))",
                            metadata: ["event": "conflict", "id": "\(c.key)", "source": "\(c.loser)", "winner": "\(c.winner)"])
         }
         // A first run has an event per entry: at `warning` and above, none of them is built.
         guard logger.logLevel <= .notice else { return }
+        var feedOf: [EntryKind: String] = [:]
+        for kind in EntryKind.allCases { feedOf[kind] = settings.feeds.first(where: { $0.kind == kind })?.name ?? "" }
         for e in report.events {
-            let feed = settings.feeds.first(where: { $0.kind == e.kind })?.name ?? ""
+            let feed = feedOf[e.kind] ?? ""
             let id = settings.site.entryID(kind: e.kind, key: e.key)
-            logger.notice("\(e.change.rawValue) \(e.kind.rawValue) \(LogEscape.quoted(e.title)) id=\(id) feed=\(feed) source=\(Self.field(e.source))",
-                          metadata: ["event": "\(e.change.rawValue)", "kind": "\(e.kind.rawValue)", "id": "\(id)",
-                                     "title": "\(e.title)", "feed": "\(feed)", "source": "\(e.source)"])
+            logger.notice("\(e.change.rawValue) \(e.kind.rawValue) \(LogEscape.quoted(e.title)) id=\(id) feed=\(feed) source=\(Pipeline.field(e.source))",
+                          metadata: ["event": .string(e.change.rawValue), "kind": .string(e.kind.rawValue), "id": .string(id),
+                                     "title": .string(e.title), "feed": .string(feed), "source": .string(e.source)])
         }
     }
+}
+
+extension Pipeline {
 
     /// One rejection per file (a JSON array can have several bad items): the
     /// first problem, with the others' lines and messages appended.
@@ -50,7 +64,9 @@ extension Pipeline {
 
     /// A summary line for the end of a run.
     public func logSummary(_ report: RunReport, dryRun: Bool) {
-        func count(_ c: Event.Change) -> Int { report.events.filter { $0.change == c }.count }
+        var counts: [Event.Change: Int] = [:]
+        for e in report.events { counts[e.change, default: 0] += 1 }
+        func count(_ c: Event.Change) -> Int { counts[c] ?? 0 }
         func state(_ written: Bool) -> String { written ? (dryRun ? "would be written" : "written") : "unchanged" }
         var feeds = report.feeds.filter { $0.role == .feed }.map { "\($0.file) \($0.entries) entries (\(state($0.written)))" }
         feeds += report.feeds.filter { $0.role == .page }.map { "\($0.file) (\(state($0.written)))" }

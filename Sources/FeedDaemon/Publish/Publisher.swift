@@ -63,23 +63,25 @@ struct Publisher {
         var files: [String: [PublishedFile]] = [:]
         var indexDirty = full || isStale("index.html")
         var rendered = dirty.count
-        let atom = AtomWriter(site: site, stylesheet: site.stylesheet ? FeedStylesheet.fileName : nil)
-        let rss = RSSWriter(site: site)
-        let json = JSONFeedWriter(site: site)
+        // Every file of every feed rendered on every core (rendering is pure),
+        // then staged here in order. An empty feed is dated by its last
+        // change (a removal), never by the clock.
+        var jobs: [(spec: FeedSpec, items: [FeedItem], format: FeedFormat, emptyUpdated: Timestamp)] = []
+        for (feed, feedItems) in zip(dirty, renderedItems) {
+            let emptyUpdated = feedItems.isEmpty ? try store.lastChange(kind: feed.spec.kind, facet: feed.spec.facet) : .epoch
+            for format in feed.spec.formats.sorted() { jobs.append((feed.spec, feedItems, format, emptyUpdated)) }
+        }
+        let writers = FeedWriters(site: site)
+        let bytes = try concurrentMap(jobs) { job in Result { try writers.render(job.spec, items: job.items, format: job.format, emptyUpdated: job.emptyUpdated) } }
+            .map { try $0.get() }
+        var next = 0
         for (feed, feedItems) in zip(dirty, renderedItems) {
             let spec = feed.spec
             shown[spec.name] = feedItems
-            // An empty feed is dated by its last change (a removal), never by the clock.
-            let emptyUpdated = feedItems.isEmpty ? try store.lastChange(kind: spec.kind, facet: spec.facet) : .epoch
             for format in spec.formats.sorted() {
                 let file = spec.file(for: format)
-                let bytes: [UInt8]
-                switch format {
-                case .atom: bytes = try atom.render(spec, items: feedItems, emptyUpdated: emptyUpdated)
-                case .rss: bytes = try rss.render(spec, items: feedItems, file: file, emptyUpdated: emptyUpdated)
-                case .json: bytes = json.render(spec, items: feedItems, file: file)
-                }
-                let staged = try stage(bytes, file: file, feed: spec.name, into: batch)
+                let staged = try stage(bytes[next], file: file, feed: spec.name, into: batch)
+                next += 1
                 files[spec.name, default: []].append(PublishedFile(feed: spec.name, file: file, entries: feedItems.count,
                                                                    written: staged, role: spec.facet == nil ? .feed : .category))
             }
@@ -129,6 +131,26 @@ struct Publisher {
             try store.prunePayloads()
         }
         return (published, rendered)
+    }
+
+    /// The writer of each format, for one site.
+    struct FeedWriters: Sendable {
+        let atom: AtomWriter, rss: RSSWriter, json: JSONFeedWriter
+
+        init(site: Site) {
+            atom = AtomWriter(site: site, stylesheet: site.stylesheet ? FeedStylesheet.fileName : nil)
+            rss = RSSWriter(site: site)
+            json = JSONFeedWriter(site: site)
+        }
+
+        func render(_ spec: FeedSpec, items: [FeedItem], format: FeedFormat, emptyUpdated: Timestamp) throws -> [UInt8] {
+            let file = spec.file(for: format)
+            switch format {
+            case .atom: return try atom.render(spec, items: items, emptyUpdated: emptyUpdated)
+            case .rss: return try rss.render(spec, items: items, file: file, emptyUpdated: emptyUpdated)
+            case .json: return json.render(spec, items: items, file: file)
+            }
+        }
     }
 
     /// Stages a file and records its stamp; true when its bytes changed.
