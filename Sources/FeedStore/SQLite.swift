@@ -124,6 +124,23 @@ final class Statement {
         }
     }
 
+    /// Steps to the next result row (read it with `row`); false when there is none.
+    func step() throws(StoreError) -> Bool {
+        let rc = sqlite3_step(stmt)
+        if rc == SQLITE_ROW { return true }
+        sqlite3_reset(stmt)
+        guard rc == SQLITE_DONE else { throw StoreError(call: String(sql.prefix(60)), code: rc, message: db.lastMessage) }
+        return false
+    }
+
+    /// The current result row (after `step` returned true).
+    var row: Row { Row(stmt: stmt) }
+
+    /// Ends a read before its last row.
+    func reset() {
+        sqlite3_reset(stmt)
+    }
+
     /// Calls `row` for each result row.
     func forEach(_ row: (Row) throws(StoreError) -> Void) throws(StoreError) {
         defer { sqlite3_reset(stmt) }

@@ -53,62 +53,17 @@ extension StateStore {
         try entries(Self.selectBySource, .text(path))
     }
 
-    /// Writes an entry's row and keeps the facet index in step with it.
-    /// - Parameter old: the row it replaces (nil for an entry the state has never held).
-    public func put(entry e: StoredEntry, replacing old: StoredEntry?) throws(StoreError) {
+    /// Writes an entry's row.
+    public func put(entry e: StoredEntry) throws(StoreError) {
         try statement(Self.upsert)
             .bind(.text(e.key.rawValue), .text(e.kind.rawValue), .text(e.source), .text(e.title), .digest(e.fingerprint),
                   .int(e.published.seconds), .int(e.updated.seconds), .int(e.firstSeen.seconds), .int(e.lastChanged.seconds),
                   e.removedAt.map { .int($0.seconds) } ?? .null, e.sketch.map { .blob($0) } ?? .null,
                   e.facets.isEmpty ? .null : .text(Self.encodeFacets(e.facets)))
             .run()
-        if old?.facets != e.facets { try indexFacets(of: e, replacing: old != nil) }
     }
 
     // MARK: Facets
-
-    /// Replaces an entry's rows in the facet index, for the indexed dimensions only (see `indexFacets`).
-    private func indexFacets(of e: StoredEntry, replacing: Bool) throws(StoreError) {
-        let dimensions = try indexedDimensions()
-        guard !dimensions.isEmpty else { return }  // no index to keep
-        if replacing { try statement("DELETE FROM facets WHERE key = ?").bind(.text(e.key.rawValue)).run() }
-        let insert = try statement("INSERT OR IGNORE INTO facets(facet, key) VALUES(?, ?)")
-        for facet in e.facets where dimensions.contains(facet.dimension) {
-            try insert.bind(.text(facet.description), .text(e.key.rawValue)).run()
-        }
-    }
-
-    /// Makes the facet index cover exactly `dimensions` (the ones feeds
-    /// group by): a run that groups by nothing writes no index rows at all.
-    /// When the set changes, the index is rebuilt from the entries' own
-    /// `facets` column. Call inside `transaction`.
-    public func indexFacets(_ dimensions: Set<Facet.Dimension>) throws(StoreError) {
-        guard try indexedDimensions() != dimensions else { return }
-        try db.execute("DELETE FROM facets")
-        if !dimensions.isEmpty {
-            var rows: [(String, String)] = []
-            try statement("SELECT key, facets FROM entries WHERE facets IS NOT NULL").bind().forEach { row in
-                let key = row.text(0)
-                for facet in Self.decodeFacets(row.text(1)) where dimensions.contains(facet.dimension) {
-                    rows.append((facet.description, key))
-                }
-            }
-            rows.sort { $0 < $1 }
-            let insert = try statement("INSERT OR IGNORE INTO facets(facet, key) VALUES(?, ?)")
-            for (facet, key) in rows { try insert.bind(.text(facet), .text(key)).run() }
-        }
-        try setMeta("facet_dimensions", dimensions.map(\.rawValue).sorted().joined(separator: ","))
-        cachedDimensions = dimensions
-    }
-
-    /// The dimensions the facet index holds; read once per transaction.
-    private func indexedDimensions() throws(StoreError) -> Set<Facet.Dimension> {
-        if let cachedDimensions { return cachedDimensions }
-        let names = try meta("facet_dimensions") ?? ""
-        let out = Set(names.split(separator: ",").compactMap { Facet.Dimension(rawValue: String($0)) })
-        cachedDimensions = out
-        return out
-    }
 
     /// Facets joined by U+001F, a character no accepted value can hold.
     private static func encodeFacets(_ facets: [Facet]) -> String {
@@ -126,35 +81,51 @@ extension StateStore {
         text.split(separator: "\u{1F}").compactMap { Facet(stored: String($0)) }
     }
 
-    /// Every facet of `dimension` among entries of `kind`, removed ones
-    /// included, so a category whose last entry left still gets its (now empty) feed.
-    public func facets(kind: EntryKind, dimension: Facet.Dimension) throws(StoreError) -> [Facet] {
-        var out: [Facet] = []
-        try statement("""
-            SELECT DISTINCT f.facet FROM facets f JOIN entries e ON e.key = f.key
-            WHERE e.kind = ? AND f.facet >= ? AND f.facet < ? ORDER BY f.facet
-            """).bind(.text(kind.rawValue), .text(dimension.rawValue + ":"), .text(dimension.rawValue + ";"))
-            .forEach { if let f = Facet(stored: $0.text(0)) { out.append(f) } }
+    /// Every facet among entries of `kind`, removed ones included, so a
+    /// category whose last entry left still gets its (now empty) feed.
+    public func facets(kind: EntryKind) throws(StoreError) -> Set<Facet> {
+        var out = Set<Facet>()
+        try statement("SELECT DISTINCT facets FROM entries WHERE kind = ? AND facets IS NOT NULL").bind(.text(kind.rawValue))
+            .forEach { out.formUnion(Self.decodeFacets($0.text(0))) }
         return out
     }
 
     // MARK: What feeds show
 
+    private static let selectNewest = """
+        SELECT \(entryColumns) FROM entries INDEXED BY entries_by_feed
+        WHERE kind = ? AND removed_at IS NULL ORDER BY published DESC, key ASC LIMIT ?
+        """
+
     /// The newest live entries of a kind: what a feed with that cap shows.
     public func newest(kind: EntryKind, limit: Int) throws(StoreError) -> [StoredEntry] {
-        try entries("""
-            SELECT \(Self.entryColumns) FROM entries INDEXED BY entries_by_feed
-            WHERE kind = ? AND removed_at IS NULL ORDER BY published DESC, key ASC LIMIT ?
-            """, .text(kind.rawValue), .int(Int64(limit)))
+        try entries(Self.selectNewest, .text(kind.rawValue), .int(Int64(limit)))
     }
 
-    /// The newest live entries of a kind that carry `facet`.
-    public func newest(kind: EntryKind, facet: Facet, limit: Int) throws(StoreError) -> [StoredEntry] {
-        let columns = Self.entryColumns.split(separator: ",").map { "e." + $0.trimmed() }.joined(separator: ", ")
-        return try entries("""
-            SELECT \(columns) FROM facets f JOIN entries e ON e.key = f.key
-            WHERE f.facet = ? AND e.kind = ? AND e.removed_at IS NULL ORDER BY e.published DESC, e.key ASC LIMIT ?
-            """, .text(facet.description), .text(kind.rawValue), .int(Int64(limit)))
+    /// The newest live entries of a kind that carry each of `facets`, at
+    /// most `limit` each: one pass over the kind's entries, newest first,
+    /// that stops once every facet has its `limit` (the facets are in each
+    /// row: no index of them to keep up to date on every write).
+    public func newest(kind: EntryKind, facets: Set<Facet>, limit: Int) throws(StoreError) -> [Facet: [StoredEntry]] {
+        var out: [Facet: [StoredEntry]] = [:]
+        var open = facets.count
+        guard open > 0, limit > 0 else { return out }
+        let s = try statement(Self.selectNewest)
+        try s.bind(.text(kind.rawValue), .int(-1))
+        while try s.step() {
+            let row = s.row
+            guard !row.isNull(11) else { continue }
+            let wanted = Self.decodeFacets(row.text(11)).filter { facets.contains($0) && out[$0, default: []].count < limit }
+            guard !wanted.isEmpty else { continue }
+            let e = entry(row)
+            for facet in wanted {
+                out[facet, default: []].append(e)
+                if out[facet]?.count == limit { open -= 1 }
+            }
+            if open == 0 { break }
+        }
+        s.reset()
+        return out
     }
 
     /// When entries of a feed last changed (added, edited or removed), for an
@@ -162,10 +133,11 @@ extension StateStore {
     public func lastChange(kind: EntryKind, facet: Facet?) throws(StoreError) -> Timestamp {
         var out: Int64 = 0
         if let facet {
+            // The facet among the row's own, delimited by U+001F on both sides.
             try statement("""
-                SELECT max(max(e.last_changed, coalesce(e.removed_at, 0))) FROM facets f JOIN entries e ON e.key = f.key
-                WHERE f.facet = ? AND e.kind = ?
-                """).bind(.text(facet.description), .text(kind.rawValue)).forEach { out = $0.int(0) }
+                SELECT max(max(last_changed, coalesce(removed_at, 0))) FROM entries
+                WHERE kind = ? AND instr(char(31) || facets || char(31), char(31) || ? || char(31)) > 0
+                """).bind(.text(kind.rawValue), .text(facet.description)).forEach { out = $0.int(0) }
         } else {
             try statement("SELECT max(max(last_changed, coalesce(removed_at, 0))) FROM entries WHERE kind = ?")
                 .bind(.text(kind.rawValue)).forEach { out = $0.int(0) }

@@ -9,7 +9,7 @@ import Glibc
 /// directory, plus a lock file so two feedd processes never share it.
 ///
 /// It holds what the source tree was (`files`), what it yielded (`entries`,
-/// and the `facets` index per-category feeds are read from), and what the
+/// each with its facets, which per-category feeds are read from), and what the
 /// feeds last showed (`feeds`, `feed_items`, `outputs`, and the `payloads`
 /// of the entries shown), so a run does only the work a change needs.
 ///
@@ -21,8 +21,6 @@ public final class StateStore {
     let db: Database
     private let lockFD: Int32
     private var statements: [String: Statement] = [:]
-    /// `indexedDimensions`, forgotten at every transaction's start (a rollback may undo a change).
-    var cachedDimensions: Set<Facet.Dimension>?
 
     /// Opens (creating when needed) the state in `directory`.
     ///
@@ -114,8 +112,13 @@ public final class StateStore {
         INSERT INTO meta(name, value) VALUES('facet_dimensions', '\(Facet.Dimension.allCases.map(\.rawValue).sorted().joined(separator: ","))');
         """,
         // 5: what the feeds last showed, so a run renders only what a change
-        // touches; each file's device and link count (hard links are one file).
+        // touches; each file's device and link count (hard links are one
+        // file). The facet index goes: per-category feeds read the facets in
+        // the entries' rows, newest first (400,000 index rows were a first
+        // run's costliest writes with every feed grouped).
         """
+        DROP TABLE facets;
+        DELETE FROM meta WHERE name = 'facet_dimensions';
         ALTER TABLE files ADD COLUMN device INTEGER NOT NULL DEFAULT 0;
         ALTER TABLE files ADD COLUMN links INTEGER NOT NULL DEFAULT 1;
         CREATE TABLE feeds(name TEXT PRIMARY KEY, base TEXT NOT NULL, facet TEXT, entries INTEGER NOT NULL) WITHOUT ROWID;
@@ -159,7 +162,6 @@ public final class StateStore {
         if direct { try db.execute("PRAGMA journal_mode=DELETE") }
         defer { if direct { try? db.execute("PRAGMA journal_mode=WAL") } }
         try db.execute("BEGIN IMMEDIATE")
-        cachedDimensions = nil
         do {
             let result = try body()
             try db.execute("COMMIT")
@@ -181,7 +183,6 @@ public final class StateStore {
     private static let secondaryIndexes = """
         CREATE INDEX IF NOT EXISTS entries_by_feed ON entries(kind, published DESC, key) WHERE removed_at IS NULL;
         CREATE INDEX IF NOT EXISTS entries_by_source ON entries(source);
-        CREATE INDEX IF NOT EXISTS facets_by_key ON facets(key);
         CREATE INDEX IF NOT EXISTS files_by_inode ON files(inode);
         """
 
@@ -198,7 +199,7 @@ public final class StateStore {
         try db.execute("PRAGMA cache_size=-8192")
         defer { try? db.execute("PRAGMA cache_size=\(cacheSize)") }
         guard empty else { return try body() }
-        try db.execute("DROP INDEX IF EXISTS entries_by_feed; DROP INDEX IF EXISTS entries_by_source; DROP INDEX IF EXISTS facets_by_key; DROP INDEX IF EXISTS files_by_inode;")
+        try db.execute("DROP INDEX IF EXISTS entries_by_feed; DROP INDEX IF EXISTS entries_by_source; DROP INDEX IF EXISTS files_by_inode;")
         let result = try body()
         try db.execute(Self.secondaryIndexes)
         return result

@@ -26,7 +26,7 @@ struct StateStoreTests {
         do {
             let store = try StateStore(directory: dir)
             try store.transaction {
-                for i in 0..<10 { try store.put(entry: Self.stored("k\(i)", day: Int64(i)), replacing: nil) }
+                for i in 0..<10 { try store.put(entry: Self.stored("k\(i)", day: Int64(i))) }
                 try store.put(file: FileRecord(path: "a.md", stamp: FileStamp(size: 1, mtimeNanoseconds: 2, ctimeNanoseconds: 3, device: 9, inode: 4, links: 2),
                                                problems: [Rejection(source: "a.md", line: 3, message: "bad\tdate")]))
             }
@@ -47,7 +47,7 @@ struct StateStoreTests {
         var e = Self.stored("ü-1", day: 1)
         e.title = ""
         e.source = "dir/ünï cödé.md"
-        try store.transaction { try store.put(entry: e, replacing: nil) }
+        try store.transaction { try store.put(entry: e) }
         #expect(try store.entries(keys: [e.key])[e.key] == e)
     }
 
@@ -72,32 +72,30 @@ struct StateStoreTests {
         #expect(rows == 4)
     }
 
-    @Test func theFacetIndexHoldsOnlyTheDimensionsFeedsGroupBy() throws {
+    /// Per-category feeds read the facets in the rows: the newest live
+    /// entries of each facet asked for, every facet a kind ever had (removed
+    /// entries' too), and when a category last changed.
+    @Test func categoriesAreReadFromTheRows() throws {
         let store = try StateStore(directory: Self.tempDir())
-        let us = [Facet(.country, "US"), Facet(.city, "Seattle"), Facet(.tag, "llm")]
+        let us = Facet(.country, "US"), fr = Facet(.country, "FR"), paris = Facet(.city, "Paris"), llm = Facet(.tag, "llm")
         try store.transaction {
-            try store.indexFacets([])
-            try store.put(entry: Self.stored("a", kind: .job, day: 1, facets: us), replacing: nil)
+            try store.put(entry: Self.stored("a", kind: .job, day: 1, facets: [us, llm]))
+            try store.put(entry: Self.stored("b", kind: .job, day: 2, facets: [fr, paris]))
+            try store.put(entry: Self.stored("c", kind: .job, day: 3, facets: [us]))
+            try store.put(entry: Self.stored("p", kind: .publication, day: 9, facets: [llm]))
+            var gone = Self.stored("d", kind: .job, day: 4, facets: [Facet(.team, "Optics"), us])
+            gone.removedAt = Timestamp(seconds: 99 * 86_400)
+            try store.put(entry: gone)
         }
-        // Nothing grouped: no index rows at all.
-        #expect(try store.facets(kind: .job, dimension: .country).isEmpty)
-        try store.transaction { try store.indexFacets([.country, .tag]) }
-        #expect(try store.facets(kind: .job, dimension: .country) == [Facet(.country, "US")])
-        #expect(try store.facets(kind: .job, dimension: .tag) == [Facet(.tag, "llm")])
-        #expect(try store.facets(kind: .job, dimension: .city).isEmpty)
-        // New rows follow the indexed set; a rolled-back change of the set leaves it as it was.
-        try store.transaction {
-            try store.put(entry: Self.stored("b", kind: .job, day: 2, facets: [Facet(.country, "FR"), Facet(.city, "Paris")]), replacing: nil)
-        }
-        #expect(try store.facets(kind: .job, dimension: .country).map(\.value) == ["FR", "US"])
-        struct Abort: Error {}
-        #expect(throws: Abort.self) { try store.transaction { try store.indexFacets([.city]); throw Abort() } }
-        #expect(try store.facets(kind: .job, dimension: .country).map(\.value) == ["FR", "US"])
-        #expect(try store.facets(kind: .job, dimension: .city).isEmpty)
-        try store.transaction { try store.indexFacets([.city]) }
-        #expect(try store.facets(kind: .job, dimension: .city).map(\.value) == ["Paris", "Seattle"])
-        #expect(try store.facets(kind: .job, dimension: .country).isEmpty)
-        #expect(try store.newest(kind: .job, facet: Facet(.city, "Paris"), limit: 5).map(\.key.rawValue) == ["b"])
+        let newest = try store.newest(kind: .job, facets: [us, paris, llm, Facet(.team, "Optics")], limit: 5)
+        #expect(newest[us]?.map(\.key.rawValue) == ["c", "a"], "newest first, the removed one left out")
+        #expect(newest[paris]?.map(\.key.rawValue) == ["b"])
+        #expect(newest[llm]?.map(\.key.rawValue) == ["a"], "the publication's llm is another kind's")
+        #expect(newest[Facet(.team, "Optics")] == nil)
+        #expect(try store.newest(kind: .job, facets: [us], limit: 1)[us]?.map(\.key.rawValue) == ["c"])
+        #expect(try store.facets(kind: .job) == [us, fr, paris, llm, Facet(.team, "Optics")])
+        #expect(try store.lastChange(kind: .job, facet: Facet(.team, "Optics")) == Timestamp(seconds: 99 * 86_400))
+        #expect(try store.lastChange(kind: .job, facet: Facet(.team, "Opt")) == StateStore.beforeAnything, "whole values only")
     }
 
     @Test func aSchema3StateKeepsItsFacets() throws {
@@ -112,6 +110,8 @@ struct StateStoreTests {
                 CREATE TABLE entries(key TEXT PRIMARY KEY, kind TEXT NOT NULL, source TEXT NOT NULL, title TEXT NOT NULL,
                     fingerprint BLOB NOT NULL, published INTEGER NOT NULL, updated INTEGER NOT NULL,
                     first_seen INTEGER NOT NULL, last_changed INTEGER NOT NULL, removed_at INTEGER, sketch BLOB);
+                CREATE INDEX entries_by_feed ON entries(kind, published DESC, key) WHERE removed_at IS NULL;
+                CREATE INDEX entries_by_source ON entries(source);
                 CREATE TABLE facets(facet TEXT NOT NULL, key TEXT NOT NULL, PRIMARY KEY(facet, key)) WITHOUT ROWID;
                 CREATE TABLE payloads(key TEXT PRIMARY KEY, fingerprint BLOB NOT NULL, entry BLOB NOT NULL,
                     html TEXT, html_base TEXT) WITHOUT ROWID;
@@ -122,13 +122,9 @@ struct StateStoreTests {
             db.close()
         }
         let store = try StateStore(directory: dir)
-        #expect(try store.facets(kind: .job, dimension: .country) == [Facet(.country, "US")])
-        // Regrouping rebuilds the index from the entries' own facets.
-        try store.transaction { try store.indexFacets([.team]) }
-        #expect(try store.facets(kind: .job, dimension: .team) == [Facet(.team, "Optics")])
-        #expect(try store.facets(kind: .job, dimension: .country).isEmpty)
-        try store.transaction { try store.indexFacets([.country, .team]) }
-        #expect(try store.facets(kind: .job, dimension: .country) == [Facet(.country, "US")])
+        #expect(try store.facets(kind: .job) == [Facet(.country, "US"), Facet(.team, "Optics")])
+        #expect(try store.allEntries()[EntryKey(rawValue: "j1")]?.facets.sorted() == [Facet(.country, "US"), Facet(.team, "Optics")])
+        #expect(try store.newest(kind: .job, facets: [Facet(.team, "Optics")], limit: 3)[Facet(.team, "Optics")]?.count == 1)
         #expect(try store.integrityCheck() == "ok")
     }
 
@@ -138,7 +134,7 @@ struct StateStoreTests {
         for round in 0..<2 {
             try store.transaction {
                 try store.bulkLoad {
-                    for i in 0..<100 { try store.put(entry: Self.stored(String(format: "r\(round)-%03d", i), day: Int64(i)), replacing: nil) }
+                    for i in 0..<100 { try store.put(entry: Self.stored(String(format: "r\(round)-%03d", i), day: Int64(i))) }
                 }
             }
         }
@@ -160,7 +156,7 @@ struct StateStoreTests {
         struct Boom: Error {}
         #expect(throws: Boom.self) {
             try store.transaction {
-                try store.put(entry: Self.stored("x", day: 1), replacing: nil)
+                try store.put(entry: Self.stored("x", day: 1))
                 throw Boom()
             }
         }
@@ -170,11 +166,11 @@ struct StateStoreTests {
     @Test func newestIsOrderedAndSkipsRemoved() throws {
         let store = try StateStore(directory: Self.tempDir())
         try store.transaction {
-            for i in 0..<100 { try store.put(entry: Self.stored(String(format: "p%03d", i), day: Int64(i % 50)), replacing: nil) }
-            try store.put(entry: Self.stored("job", kind: .job, day: 999), replacing: nil)
+            for i in 0..<100 { try store.put(entry: Self.stored(String(format: "p%03d", i), day: Int64(i % 50))) }
+            try store.put(entry: Self.stored("job", kind: .job, day: 999))
             var removed = Self.stored("p049", day: 49)
             removed.removedAt = Timestamp(seconds: 5)
-            try store.put(entry: removed, replacing: Self.stored("p049", day: 49))
+            try store.put(entry: removed)
         }
         let top = try store.newest(kind: .publication, limit: 3).map(\.key.rawValue)
         // day 49 has p049 (removed) and p099; day 48 has p048 and p098: ties by key.
@@ -261,11 +257,11 @@ struct StateStoreTests {
     @Test func oneEntryUpdateDoesNotRewriteTheRest() throws {
         let dir = Self.tempDir()
         let store = try StateStore(directory: dir)
-        try store.transaction { for i in 0..<2000 { try store.put(entry: Self.stored("k\(i)", day: Int64(i)), replacing: nil) } }
+        try store.transaction { for i in 0..<2000 { try store.put(entry: Self.stored("k\(i)", day: Int64(i))) } }
         let before = try store.allEntries()
         var one = Self.stored("k7", day: 7)
         one.title = "changed"
-        try store.transaction { try store.put(entry: one, replacing: before[one.key]) }
+        try store.transaction { try store.put(entry: one) }
         let after = try store.allEntries()
         #expect(after.filter { before[$0.key] != $0.value }.map(\.key.rawValue) == ["k7"])
     }

@@ -31,10 +31,7 @@ struct Ingest {
     let now: Timestamp
 
     func run(_ changes: SourceChanges) throws -> Ingested {
-        let dimensions = Set(feeds.flatMap(\.groupBy))
-        var ingested = Ingested(touches: FeedTouches(dimensions: dimensions))
-        // The facet index covers what the feeds group by, and nothing else.
-        try store.indexFacets(dimensions)
+        var ingested = Ingested(touches: FeedTouches(dimensions: Set(feeds.flatMap(\.groupBy))))
         var known = try Known(store: store, changes: changes)
         var stream = DiffStream(now: now, capacity: changes.changed.count)
         for path in changes.deleted { stream.touch(path) }
@@ -42,7 +39,7 @@ struct Ingest {
         var names: [FileIdentity: String] = [:]
 
         func write(_ row: StoredEntry, replacing old: StoredEntry?) throws {
-            try store.put(entry: row, replacing: old)
+            try store.put(entry: row)
             if let old { ingested.touches.note(old) }
             ingested.touches.note(row)
         }

@@ -35,10 +35,20 @@ struct FeedItems {
 
     /// The entries each feed shows, newest first.
     mutating func items(for feeds: [FeedSpec]) throws -> [[FeedItem]] {
+        // Per-category feeds of one kind come from one pass over its entries.
+        var byFacet: [EntryKind: [Facet: [StoredEntry]]] = [:]
+        for kind in EntryKind.allCases {
+            let categories = feeds.filter { $0.kind == kind && $0.facet != nil }
+            guard let cap = categories.map(\.cap).max() else { continue }
+            byFacet[kind] = try store.newest(kind: kind, facets: Set(categories.compactMap(\.facet)), limit: cap)
+        }
         var newest: [[StoredEntry]] = []
         for feed in feeds {
-            newest.append(try feed.facet.map { try store.newest(kind: feed.kind, facet: $0, limit: feed.cap) }
-                ?? store.newest(kind: feed.kind, limit: feed.cap))
+            if let facet = feed.facet {
+                newest.append(Array((byFacet[feed.kind]?[facet] ?? []).prefix(feed.cap)))
+            } else {
+                newest.append(try store.newest(kind: feed.kind, limit: feed.cap))
+            }
         }
         var needed: [EntryKey: StoredEntry] = [:]
         for row in newest.joined() where built[row.key] == nil { needed[row.key] = row }

@@ -175,12 +175,14 @@ struct Publisher {
     /// its (now empty) feed.
     private func expandedFeeds(records: [String: FeedRecord], touches: FeedTouches) throws -> [Feed] {
         var out: [Feed] = []
+        var known: [EntryKind: Set<Facet>] = [:]
         for base in settings.feeds {
             out.append(Feed(spec: base, base: base.name))
             for dimension in base.groupBy {
                 var facets: Set<Facet>
                 if records.isEmpty {
-                    facets = Set(try store.facets(kind: base.kind, dimension: dimension))
+                    if known[base.kind] == nil { known[base.kind] = try store.facets(kind: base.kind) }
+                    facets = known[base.kind, default: []].filter { $0.dimension == dimension }
                 } else {
                     facets = Set(records.values.compactMap { $0.base == base.name ? $0.facet : nil }.filter { $0.dimension == dimension })
                     facets.formUnion(touches.facets(kind: base.kind, dimension: dimension))
