@@ -14,11 +14,11 @@ extension StateStore {
         return FileRecord(path: path, stamp: stamp, problems: row.isNull(7) ? [] : Self.decodeProblems(row.text(7), path: path))
     }
 
-    /// Whether the state remembers any source file (false on a first run).
-    public func knowsFiles() throws(StoreError) -> Bool {
-        var any = false
-        try statement("SELECT EXISTS (SELECT 1 FROM files)").bind().forEach { any = $0.int(0) != 0 }
-        return any
+    /// How many source files the state knows (0 on a first run).
+    public func fileCount() throws(StoreError) -> Int {
+        var count = 0
+        try statement("SELECT count(*) FROM files").bind().forEach { count = Int($0.int(0)) }
+        return count
     }
 
     /// Every file record, by path.

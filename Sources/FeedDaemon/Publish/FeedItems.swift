@@ -8,26 +8,29 @@ import Synchronization
 
 /// The items feeds show, each entry read and rendered at most once a run.
 ///
-/// The one cache of rendered items is the state's payloads: every entry a
-/// feed shows is kept there with the HTML its body rendered to, keyed by
-/// fingerprint (an edited entry is never served stale) and by what the
-/// HTML was rendered for (base URL, renderer version). An entry missing
-/// there is read from its source file and rendered, on every core when
-/// there are many; a source that no longer parses falls back to the entry
-/// as last published.
+/// Rendered items are cached here and nowhere else, in two layers keyed
+/// alike, by fingerprint (an edited entry is never served stale) and by
+/// what the HTML was rendered for (base URL, renderer version): this
+/// process's memory (`ItemMemory`: a daemon's runs show mostly the same
+/// entries again), then the state's payloads (every entry a feed shows, with
+/// its HTML). An entry in neither is read from its source file and
+/// rendered, on every core when there are many; a source that no longer
+/// parses falls back to the entry as last published.
 struct FeedItems {
     let store: StateStore
     let tree: SourceTree
     let baseURL: String
+    let memory: ItemMemory
     /// The items built this run, by key.
     private var built: [EntryKey: FeedItem] = [:]
     /// Entries rendered this run (not taken from the cache): saved by `save`.
     private var rendered: [EntryKey] = []
 
-    init(store: StateStore, tree: SourceTree, baseURL: String) {
+    init(store: StateStore, tree: SourceTree, baseURL: String, memory: ItemMemory) {
         self.store = store
         self.tree = tree
         self.baseURL = baseURL
+        self.memory = memory
     }
 
     /// What cached HTML was rendered for: it is reused only for the same.
@@ -67,7 +70,9 @@ struct FeedItems {
         var toRender: [(row: StoredEntry, entry: Entry)] = []
         var fromSource: [String: [StoredEntry]] = [:]
         for row in rows {
-            if let (entry, html) = try store.payload(key: row.key, fingerprint: row.fingerprint, htmlBase: htmlBase) {
+            if let item = memory.item(for: row, htmlBase: htmlBase) {
+                built[row.key] = item
+            } else if let (entry, html) = try store.payload(key: row.key, fingerprint: row.fingerprint, htmlBase: htmlBase) {
                 if let html {
                     built[row.key] = FeedItem(entry: entry, published: row.published, updated: row.updated,
                                               contentHTML: html, summary: Summary.paragraph(markdown: entry.body))
@@ -110,6 +115,7 @@ struct FeedItems {
             built[item.entry.key] = item
             rendered.append(item.entry.key)
         }
+        for row in rows { if let item = built[row.key] { memory.keep(item, for: row, htmlBase: htmlBase) } }
     }
 
     /// The source no longer parses (or no longer holds the entry): show what was last published.
@@ -124,6 +130,34 @@ struct FeedItems {
         let previous = try store.entries(source: source).compactMap(KnownListingEntry.init)
         let entries = ListingIdentity.resolve(items: file.listingItems, previous: previous)
         return Dictionary(entries.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
+    }
+}
+
+/// Items built in this process, by key, with what they were built for.
+///
+/// Used on the pipeline's thread only. Bounded: past `limit` items (far
+/// more than the feeds of a site show) it starts again empty.
+final class ItemMemory {
+    private struct Kept {
+        var fingerprint: Fingerprint
+        var htmlBase: String
+        var item: FeedItem
+    }
+    private var kept: [EntryKey: Kept] = [:]
+    static let limit = 20_000
+
+    /// The item of `row` when it was built for the same content and base; dated as the row is.
+    func item(for row: StoredEntry, htmlBase: String) -> FeedItem? {
+        guard let k = kept[row.key], k.fingerprint == row.fingerprint, k.htmlBase == htmlBase else { return nil }
+        var item = k.item
+        item.published = row.published
+        item.updated = max(row.updated, row.published)
+        return item
+    }
+
+    func keep(_ item: FeedItem, for row: StoredEntry, htmlBase: String) {
+        if kept.count >= Self.limit { kept.removeAll(keepingCapacity: true) }
+        kept[row.key] = Kept(fingerprint: row.fingerprint, htmlBase: htmlBase, item: item)
     }
 }
 

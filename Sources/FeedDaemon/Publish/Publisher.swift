@@ -34,6 +34,7 @@ struct Publisher {
     let settings: PipelineSettings
     let store: StateStore
     let tree: SourceTree
+    let memory: ItemMemory
 
     /// - Returns: every file of every feed, written or not, and how many feeds (pages included) were rendered.
     func publish(_ touches: FeedTouches, into batch: AtomicBatch) throws -> (files: [PublishedFile], rendered: Int) {
@@ -57,7 +58,7 @@ struct Publisher {
             full || touches.reaches(feed.spec) || records[feed.spec.name] == nil
                 || feed.spec.formats.contains { isStale(feed.spec.file(for: $0)) }
         }
-        var items = FeedItems(store: store, tree: tree, baseURL: site.baseURL)
+        var items = FeedItems(store: store, tree: tree, baseURL: site.baseURL, memory: memory)
         let renderedItems = try items.items(for: dirty.map(\.spec))
         var shown: [String: [FeedItem]] = [:]
         var files: [String: [PublishedFile]] = [:]

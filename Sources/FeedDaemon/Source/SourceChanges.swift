@@ -25,36 +25,50 @@ struct SourceChanges: Sendable {
         var changes = SourceChanges()
         // A state that knows no file has no stamps to compare: the walk lists
         // names only, and every file is read (and stamped as it is read).
-        do { changes.firstRun = try !store.knowsFiles() } catch { throw .state(error.description) }
-        let snapshot: SourceTree.Snapshot
-        do { snapshot = try tree.walk(stamps: !changes.firstRun) } catch { throw .source(error.description) }
+        let known: Int
+        do { known = try store.fileCount() } catch { throw .state(error.description) }
+        changes.firstRun = known == 0
+        // The walk (system calls, mostly) runs on another thread while this
+        // one reads the state's list of files: neither waits for the other.
+        let walk = Background { () -> Result<SourceTree.Snapshot, SourceTree.MissingRoot> in
+            do throws(SourceTree.MissingRoot) { return .success(try tree.walk(stamps: known > 0, expecting: known)) } catch { return .failure(error) }
+        }
+        var stored: [FileRecord] = []
+        let read = Result { () throws(StoreError) in try store.forEachFile { stored.append($0) } }
+        var snapshot: SourceTree.Snapshot
+        switch walk.wait() {
+        case let .success(s)?: snapshot = s
+        case let .failure(error)?: throw .source(error.description)
+        case nil: throw .source("the walk of \(tree.root) did not finish")
+        }
+        if case let .failure(error) = read { throw .state(error.description) }
         changes.filesScanned = snapshot.count
         changes.scanProblems = snapshot.problems
         changes.changed = snapshot.unstamped
-        var unseen = snapshot.files
         var linked: [FileIdentity] = []
-        do {
-            try store.forEachFile { old in
-                guard let stamp = unseen.removeValue(forKey: old.path) else {
-                    changes.deleted.append(old.path)
-                    if old.stamp.links > 1 { linked.append(old.stamp.identity) }
-                    return
-                }
-                if old.stamp == stamp {
-                    changes.unchangedProblems += old.problems
-                } else {
-                    changes.changed.append(old.path)
-                    if stamp.links > 1 || old.stamp.links > 1 { linked.append(stamp.identity) }
-                }
+        for old in stored {
+            guard let stamp = snapshot.files.removeValue(forKey: old.path) else {
+                changes.deleted.append(old.path)
+                if old.stamp.links > 1 { linked.append(old.stamp.identity) }
+                continue
             }
-            // What the state does not list is new.
-            for (path, stamp) in unseen {
-                changes.changed.append(path)
-                if stamp.links > 1 { linked.append(stamp.identity) }
+            if old.stamp == stamp {
+                changes.unchangedProblems += old.problems
+            } else {
+                changes.changed.append(old.path)
+                if stamp.links > 1 || old.stamp.links > 1 { linked.append(stamp.identity) }
             }
-            try changes.addNames(of: linked, store: store)
-        } catch {
-            throw .state(error.description)
+        }
+        // What the state does not list is new.
+        for (path, stamp) in snapshot.files {
+            changes.changed.append(path)
+            if stamp.links > 1 { linked.append(stamp.identity) }
+        }
+        if !linked.isEmpty {
+            // Other names of the same files: what the state knows holds them all (no query per file).
+            var names: [FileIdentity: [String]] = [:]
+            for old in stored { names[old.stamp.identity, default: []].append(old.path) }
+            changes.addNames(of: linked) { names[$0] ?? [] }
         }
         changes.sort()
         return changes
@@ -89,7 +103,9 @@ struct SourceChanges: Sendable {
             }
             changes.changed = read
             changes.deleted = Array(gone)
-            try changes.addNames(of: linked, store: store)
+            var names: [FileIdentity: [String]] = [:]
+            for identity in Set(linked) { names[identity] = try store.filePaths(of: identity) }
+            changes.addNames(of: linked) { names[$0] ?? [] }
         } catch {
             throw .state(error.description)
         }
@@ -101,12 +117,12 @@ struct SourceChanges: Sendable {
     /// Hard links: when one name of a file changes, appears or goes, every
     /// other name the state knows is read again too, so that the smallest
     /// name keeps (or takes over) the file's entries.
-    private mutating func addNames(of files: [FileIdentity], store: StateStore) throws(StoreError) {
+    private mutating func addNames(of files: [FileIdentity], knownNames: (FileIdentity) -> [String]) {
         guard !files.isEmpty else { return }
         var listed = Set(changed)
         let goneNames = Set(deleted)
         for identity in Set(files) {
-            for path in try store.filePaths(of: identity) where !goneNames.contains(path) && listed.insert(path).inserted {
+            for path in knownNames(identity) where !goneNames.contains(path) && listed.insert(path).inserted {
                 changed.append(path)
             }
         }

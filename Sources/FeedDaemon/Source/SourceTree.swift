@@ -38,11 +38,14 @@ struct SourceTree: Sendable {
     /// bind mount can make a loop; 64 levels of real directories must be read.
     static let maxDepth = 128
 
-    /// - Parameter stamps: false to list regular files without an `fstatat` each (into `unstamped`).
-    func walk(stamps: Bool = true) throws(MissingRoot) -> Snapshot {
+    /// - Parameters:
+    ///   - stamps: false to list regular files without an `fstatat` each (into `unstamped`).
+    ///   - expecting: about how many files there are (room is made for them at once).
+    func walk(stamps: Bool = true, expecting: Int = 0) throws(MissingRoot) -> Snapshot {
         let fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard fd >= 0 else { throw MissingRoot(path: root, code: errno) }
         var snapshot = Snapshot()
+        if stamps { snapshot.files.reserveCapacity(expecting) } else { snapshot.unstamped.reserveCapacity(expecting) }
         walk(fd: fd, relative: "", depth: 0, stamps: stamps, into: &snapshot)
         return snapshot
     }
