@@ -80,7 +80,7 @@ public enum Whitespace {
                 var before = i > 0 ? UnsafeRawPointer(src + i - 1).loadUnaligned(as: SIMD16<UInt8>.self) : chunk
                 before[0] = pendingSpace || o == 0 ? 0x20 : 0x41
                 let changes = ((chunk &- tab) .< five) .| (chunk .>= high) .| ((chunk .== space) .& (before .== space))
-                if !any(changes) {
+                if !changes.anySet {
                     if pendingSpace {
                         out[o] = 0x20
                         o += 1

@@ -17,6 +17,48 @@ public enum FieldValue: Sendable, Equatable {
     }
 }
 
+/// The fields an entry is built from, by (lower-case) name, as a reader
+/// found them: the byte reader of front matter fills it directly, Yams' and
+/// JSON's tables through `init(_:)`. Names an entry does not read are kept
+/// only to notice a repeat.
+struct EntryFields: Equatable {
+    var kind, id, title, date, published, updated, link, url, authors, author, venue, team, tags, location, body: FieldValue?
+    private var others: Set<String> = []
+
+    init() {}
+
+    init(_ table: [String: FieldValue]) {
+        for (name, value) in table { _ = set(name, value) }
+    }
+
+    /// Keeps `value` under `name`; false when the name was set before.
+    mutating func set(_ name: String, _ value: FieldValue) -> Bool {
+        func take(_ slot: inout FieldValue?) -> Bool {
+            guard slot == nil else { return false }
+            slot = value
+            return true
+        }
+        switch name {
+        case "kind": return take(&kind)
+        case "id": return take(&id)
+        case "title": return take(&title)
+        case "date": return take(&date)
+        case "published": return take(&published)
+        case "updated": return take(&updated)
+        case "link": return take(&link)
+        case "url": return take(&url)
+        case "authors": return take(&authors)
+        case "author": return take(&author)
+        case "venue": return take(&venue)
+        case "team": return take(&team)
+        case "tags": return take(&tags)
+        case "location": return take(&location)
+        case "body": return take(&body)
+        default: return others.insert(name).inserted
+        }
+    }
+}
+
 /// Builds an `Entry` from named fields, the same way for Markdown front
 /// matter and JSON, so both formats accept exactly the same keys.
 struct EntryBuilder {
@@ -40,7 +82,7 @@ struct EntryBuilder {
         }
     }
 
-    func build(_ fields: [String: FieldValue], body: String) throws(Rejection) -> Entry {
+    func build(_ fields: EntryFields, body: String) throws(Rejection) -> Entry {
         var entry = try build(fields, hasBody: !body.isEmpty)
         if !body.isEmpty { entry.body = body }
         return entry
@@ -48,8 +90,7 @@ struct EntryBuilder {
 
     /// The entry without its body text: empty when `hasBody` (the caller
     /// has it), else the `body` field when there is one.
-    func build(_ fields: [String: FieldValue], hasBody: Bool) throws(Rejection) -> Entry {
-        let f = KnownFields(fields)
+    func build(_ f: EntryFields, hasBody: Bool) throws(Rejection) -> Entry {
         let kind = try kindOf(f.kind)
         let key: EntryKey
         if let id = f.id, case .null = id {
@@ -84,42 +125,6 @@ struct EntryBuilder {
             entry.body = try optionalText(value, "body") ?? ""
         }
         return entry
-    }
-
-    /// The fields an entry reads, taken from the table in one pass over it
-    /// (a dozen lookups by name, most of them for absent keys, hashed a
-    /// name each time).
-    private struct KnownFields {
-        var kind, id, title, date, published, updated, link, url, authors, author, venue, team, tags, location, body: FieldValue?
-
-        init(_ fields: [String: FieldValue]) {
-            for (name, value) in fields {
-                // By length first: a name is compared with the one to three
-                // names of its length, not with all fifteen.
-                switch name.utf8.count {
-                case 2: if name == "id" { id = value }
-                case 3: if name == "url" { url = value }
-                case 4:
-                    switch name {
-                    case "kind": kind = value
-                    case "date": date = value
-                    case "link": link = value
-                    case "team": team = value
-                    case "tags": tags = value
-                    case "body": body = value
-                    default: break
-                    }
-                case 5:
-                    if name == "title" { title = value } else if name == "venue" { venue = value }
-                case 6: if name == "author" { author = value }
-                case 7:
-                    if name == "authors" { authors = value } else if name == "updated" { updated = value }
-                case 8: if name == "location" { location = value }
-                case 9: if name == "published" { published = value }
-                default: break
-                }
-            }
-        }
     }
 
     private func kindOf(_ value: FieldValue?) throws(Rejection) -> EntryKind {

@@ -21,7 +21,7 @@ public enum JSONEntries {
         switch root {
         case let object as [String: Any]:
             let builder = EntryBuilder(source: source, line: objectLines.first ?? 1, defaultKey: .text(base))
-            return ([try builder.build(fields(object, line: builder.line), body: "")], [])
+            return ([try builder.build(EntryFields(fields(object, line: builder.line)), body: "")], [])
         case let array as [Any]:
             var entries: [Entry] = []
             var rejections: [Rejection] = []
@@ -34,7 +34,7 @@ public enum JSONEntries {
                 // Without an id, items of one file need distinct keys.
                 let builder = EntryBuilder(source: source, line: line, defaultKey: .text(array.count == 1 ? base : "\(base)/\(index + 1)"))
                 do {
-                    entries.append(try builder.build(fields(object, line: line), body: ""))
+                    entries.append(try builder.build(EntryFields(fields(object, line: line)), body: ""))
                 } catch {
                     rejections.append(error)
                 }

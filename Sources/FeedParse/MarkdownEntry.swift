@@ -43,11 +43,11 @@ public enum MarkdownEntry {
         let trimmed = Whitespace.trimmedRange(UnsafeBufferPointer(rebasing: utf8[bodyRange]))
         let body = (bodyRange.lowerBound + trimmed.lowerBound)..<(bodyRange.lowerBound + trimmed.upperBound)
         // The usual `key: value` lines straight from the bytes; anything else through Yams.
-        let fields: [String: FieldValue]
+        let fields: EntryFields
         if let simple = SimpleFrontMatter.fields(yaml, firstLine: 2) {
             fields = simple
         } else {
-            fields = try FrontMatter.fields(Substring(String(decoding: yaml, as: UTF8.self)), firstLine: 2, source: source)
+            fields = EntryFields(try FrontMatter.fields(Substring(String(decoding: yaml, as: UTF8.self)), firstLine: 2, source: source))
         }
         let builder = EntryBuilder(source: source, line: 1, defaultKey: .pathWithoutExtension(source))
         return (try builder.build(fields, hasBody: !body.isEmpty), body)

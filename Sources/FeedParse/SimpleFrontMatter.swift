@@ -15,17 +15,17 @@ import Glibc
 /// `SimpleFrontMatterTests` runs both over every front matter it can find.
 enum SimpleFrontMatter {
     /// - Parameter firstLine: the file line of the YAML's first line.
-    static func fields(_ yaml: UnsafeBufferPointer<UInt8>, firstLine: Int) -> [String: FieldValue]? {
-        var out = [String: FieldValue](minimumCapacity: 12)
+    static func fields(_ yaml: UnsafeBufferPointer<UInt8>, firstLine: Int) -> EntryFields? {
+        var out = EntryFields()
         var reader = Reader(bytes: yaml, lineOffset: firstLine - 1)
         let read = reader.read { key, value, items in
-            // Lower-cased ASCII, straight into the key (short keys live inside the String: no allocation).
+            // Lower-cased ASCII, straight into the name (short names live inside the String: no allocation).
             let name = String(unsafeUninitializedCapacity: key.count) { out in
                 for k in 0..<key.count { out[k] = key[k] >= 0x41 && key[k] <= 0x5A ? key[k] + 0x20 : key[k] }
                 return key.count
             }
             // A repeated key is for Yams to report.
-            return out.updateValue(value.fieldValue(in: yaml, items: items), forKey: name) == nil
+            return out.set(name, value.fieldValue(in: yaml, items: items))
         }
         return read ? out : nil
     }
@@ -85,7 +85,7 @@ enum SimpleFrontMatter {
         let high = SIMD16<UInt8>(repeating: 0x80)
         while i + 16 <= n {
             let chunk = UnsafeRawPointer(base + i).loadUnaligned(as: SIMD16<UInt8>.self)
-            if !any((chunk .== tab) .| (chunk .== cr) .| (chunk .== del) .| (chunk .>= high)) {
+            if !((chunk .== tab) .| (chunk .== cr) .| (chunk .== del) .| (chunk .>= high)).anySet {
                 i += 16
                 continue
             }

@@ -66,7 +66,7 @@ public enum SourceText {
                 let x = UnsafeRawPointer(base + i).loadUnaligned(as: SIMD16<UInt8>.self)
                 let y = UnsafeRawPointer(base + i + 16).loadUnaligned(as: SIMD16<UInt8>.self)
                 let outside = (((x &- low) .>= width) .& (x .!= lf)) .| (((y &- low) .>= width) .& (y .!= lf))
-                guard !any(outside) else { break }
+                guard !outside.anySet else { break }
                 i += 32
             }
             // Then byte by byte to the end of that stretch.

@@ -8,10 +8,10 @@ import FeedModel
 /// accepts, and leave the rest to Yams.
 struct SimpleFrontMatterTests {
     /// What each reader makes of one front matter block (nil: Yams rejected it).
-    private func both(_ yaml: String) -> (simple: [String: FieldValue]?, yams: [String: FieldValue]?) {
+    private func both(_ yaml: String) -> (simple: EntryFields?, yams: EntryFields?) {
         var copy = yaml
         let simple = copy.withUTF8 { SimpleFrontMatter.fields($0, firstLine: 2) }
-        let yams = try? FrontMatter.fields(Substring(yaml), firstLine: 2, source: "t.md")
+        let yams = (try? FrontMatter.fields(Substring(yaml), firstLine: 2, source: "t.md")).map(EntryFields.init)
         return (simple, yams)
     }
 
