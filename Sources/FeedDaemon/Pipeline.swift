@@ -158,7 +158,7 @@ public final class Pipeline {
                 // Many rows at once (a first run, a large import): the store loads them in bulk.
                 let ingested = try changes.isBulk ? store.bulkLoad(ingestAndAnnounce) : ingestAndAnnounce()
                 phases.lap("parse+store")
-                (report.feeds, report.feedsRendered) = try Publisher(settings: settings, store: store, tree: tree, memory: itemMemory).publish(ingested.touches, into: batch)
+                (report.feeds, report.feedsRendered) = try Publisher(settings: settings, store: store, tree: tree, memory: itemMemory).publish(ingested.touches, into: batch, phases: &phases)
                 phases.lap("render")
                 if options.dryRun { throw DryRunRollback() }
                 try store.flush()

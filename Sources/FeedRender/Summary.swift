@@ -1,8 +1,10 @@
-import Foundation
 import FeedModel
 
 /// Plain-text summaries from Markdown bodies: the first paragraph, without
 /// markup, cut at a word.
+///
+/// The markup is ASCII, and in UTF-8 no byte of another character is
+/// ASCII: the text is read as bytes.
 public enum Summary {
     /// - Parameter limit: most characters kept; a cut ends in "…".
     public static func of(markdown body: String, limit: Int = 300) -> String {
@@ -15,84 +17,126 @@ public enum Summary {
         cut(item.summary ?? paragraph(markdown: item.entry.body), limit: limit)
     }
 
-    /// The body's first paragraph as plain text, uncut. Lines are read only
-    /// up to the end of that paragraph.
+    /// The body's first paragraph as plain text, uncut: its lines (up to the
+    /// first blank line after some text; headings before it skipped), joined.
     public static func paragraph(markdown body: String) -> String {
-        var paragraph: [Substring] = []
-        var rest = body[...]
-        while !rest.isEmpty {
-            let end = rest.firstIndex(of: "\n") ?? rest.endIndex
-            let line = rest[..<end]
-            rest = end < rest.endIndex ? rest[rest.index(after: end)...] : rest[rest.endIndex...]
-            let trimmed = line.trimmed()
-            if trimmed.isEmpty {
-                if paragraph.isEmpty { continue }
-                break
+        var body = body
+        return body.withUTF8 { b -> String in
+            guard let p = b.baseAddress else { return "" }
+            var lines: [UnsafeBufferPointer<UInt8>] = []
+            var start = 0
+            while start < b.count {
+                var end = start
+                while end < b.count, p[end] != 0x0A { end += 1 }
+                let line = UnsafeBufferPointer(rebasing: b[start..<end])
+                let kept = UnsafeBufferPointer(rebasing: line[Whitespace.trimmedRange(line)])
+                start = end + 1
+                if kept.isEmpty {
+                    if lines.isEmpty { continue }
+                    break
+                }
+                // Headings are not a summary; skip them when nothing has been collected yet.
+                if lines.isEmpty, kept.first == UInt8(ascii: "#") { continue }
+                lines.append(kept)
             }
-            // Headings are not a summary; skip them when nothing has been collected yet.
-            if paragraph.isEmpty, trimmed.hasPrefix("#") { continue }
-            paragraph.append(Substring(trimmed))
+            var joined: [UInt8] = []
+            for (i, line) in lines.enumerated() {
+                if i > 0 { joined.append(0x20) }
+                joined.append(contentsOf: line)
+            }
+            return joined.withUnsafeBufferPointer(plain)
         }
-        return plain(paragraph.joined(separator: " "))
     }
 
     /// Cuts at the last word boundary within `limit` characters: words are
     /// taken while they and the spaces between them stay under the limit
     /// (each word counted in Characters), trailing punctuation that would
-    /// dangle goes, and "…" marks the cut.
+    /// dangle goes, and "…" marks the cut. Reads only as far as the cut.
     public static func cut(_ text: String, limit: Int) -> String {
-        let words = text.split(separator: " ", omittingEmptySubsequences: true)
+        var kept: [Substring] = []
         var length = -1
-        for (i, word) in words.enumerated() {
+        var rest = Substring(text)
+        while let start = rest.firstIndex(where: { $0 != " " }) {
+            let end = rest[start...].firstIndex(of: " ") ?? rest.endIndex
+            let word = rest[start..<end]
+            rest = rest[end...]
             length += 1 + word.count
-            guard length > limit - 1 else { continue }
-            if i == 0 { return String(word.prefix(limit - 1)) + "…" }
-            var out = words[..<i].joined(separator: " ")
-            while let last = out.last, ",;:-–—(".contains(last) { out.removeLast() }
-            return out + "…"
+            if length > limit - 1 {
+                if kept.isEmpty { return String(word.prefix(limit - 1)) + "…" }
+                var out = kept.joined(separator: " ")
+                while let last = out.last, ",;:-–—(".contains(last) { out.removeLast() }
+                return out + "…"
+            }
+            kept.append(word)
         }
-        return words.joined(separator: " ")
+        return kept.joined(separator: " ")
     }
 
     /// Removes the common inline Markdown: links keep their text, emphasis
     /// and code marks go, inline tags go, one list or quote marker goes,
     /// whitespace runs become single spaces.
     static func plain(_ markdown: String) -> String {
-        var s = Substring(markdown)
-        var out = ""
-        out.reserveCapacity(markdown.utf8.count)
-        while let c = s.first {
+        var markdown = markdown
+        return markdown.withUTF8(plain)
+    }
+
+    private static func plain(_ b: UnsafeBufferPointer<UInt8>) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(b.count)
+        strip(b, into: &out)
+        return out.withUnsafeBufferPointer { text -> String in
+            var t = UnsafeBufferPointer(rebasing: text[Whitespace.trimmedRange(text)])
+            for marker in [UInt8(ascii: "-"), UInt8(ascii: "+"), UInt8(ascii: ">")]
+            where t.count >= 2 && t[0] == marker && t[1] == 0x20 {
+                t = UnsafeBufferPointer(rebasing: t[2...])
+            }
+            guard let p = t.baseAddress else { return "" }
+            return String(unsafeUninitializedCapacity: t.count + 1) { collapsed in
+                var pending = false
+                return Whitespace.collapse(p, t.count, into: collapsed.baseAddress!, at: 0, pendingSpace: &pending)
+            }
+        }
+    }
+
+    /// Appends the text of `b` without its inline markup.
+    private static func strip(_ b: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
+        func index(of byte: UInt8, from start: Int) -> Int? {
+            var k = start
+            while k < b.count {
+                if b[k] == byte { return k }
+                k += 1
+            }
+            return nil
+        }
+        var i = 0
+        while i < b.count {
+            let c = b[i]
             switch c {
-            case "!" where s.dropFirst().first == "[":
-                s = s.dropFirst()
-            case "[":
-                if let close = s.firstIndex(of: "]"), s[s.index(after: close)...].first == "(",
-                   let paren = s[close...].firstIndex(of: ")") {
-                    out += plain(String(s[s.index(after: s.startIndex)..<close]))
-                    s = s[s.index(after: paren)...]
+            case UInt8(ascii: "!") where i + 1 < b.count && b[i + 1] == UInt8(ascii: "["):
+                i += 1
+            case UInt8(ascii: "["):
+                if let close = index(of: UInt8(ascii: "]"), from: i), close + 1 < b.count, b[close + 1] == UInt8(ascii: "("),
+                   let paren = index(of: UInt8(ascii: ")"), from: close) {
+                    strip(UnsafeBufferPointer(rebasing: b[(i + 1)..<close]), into: &out)
+                    i = paren + 1
                 } else {
                     out.append(c)
-                    s = s.dropFirst()
+                    i += 1
                 }
-            case "*", "_", "`":
-                s = s.dropFirst()
-            case "<":
+            case UInt8(ascii: "*"), UInt8(ascii: "_"), UInt8(ascii: "`"):
+                i += 1
+            case UInt8(ascii: "<"):
                 // Inline HTML tags are markup, not text.
-                if let close = s.firstIndex(of: ">"), s.distance(from: s.startIndex, to: close) < 200 {
-                    s = s[s.index(after: close)...]
+                if let close = index(of: UInt8(ascii: ">"), from: i), close - i < 200 {
+                    i = close + 1
                 } else {
                     out.append(c)
-                    s = s.dropFirst()
+                    i += 1
                 }
             default:
                 out.append(c)
-                s = s.dropFirst()
+                i += 1
             }
         }
-        var text = out.trimmed()
-        for marker in ["- ", "+ ", "> "] where text.hasPrefix(marker) {
-            text = String(text.dropFirst(2))
-        }
-        return text.collapsingWhitespace()
     }
 }

@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 @testable import FeedRender
 
 /// Summaries and one-line values as readers see them: the first paragraph
@@ -56,5 +57,29 @@ import Testing
         #expect(LinkTarget.absolute("https://x.org/", base: "https://x/", schemes: ["mailto"]) == nil)
         #expect(LinkTarget.absolute("javascript:alert(1)", base: "https://x/") == nil)
         #expect(LinkTarget.absolute("../p", base: "https://x/a/b/") == "https://x/a/p")
+    }
+}
+
+/// What XML (and readers) cannot take is dropped from every text, read on
+/// the UTF-8 bytes: held to the definition on code points over random text.
+@Suite struct XMLTextTests {
+    static func unwanted(_ v: UInt32) -> Bool {
+        (v < 0x20 && v != 0x09 && v != 0x0A && v != 0x0D) || (0x7F...0x9F).contains(v) || (0xFDD0...0xFDEF).contains(v) || v & 0xFFFE == 0xFFFE
+    }
+
+    @Test func sanitizeDropsExactlyTheUnwantedCharacters() {
+        let seed = SplitMix.seed(default: 0x5A17)
+        var rng = SplitMix(seed: seed)
+        let pieces: [UInt32] = [0x41, 0x20, 0x09, 0x0A, 0x0D, 0x00, 0x01, 0x1F, 0x7E, 0x7F, 0x80, 0x85, 0x9F, 0xA0, 0xE9, 0x2014,
+                                0xFDCF, 0xFDD0, 0xFDEF, 0xFDF0, 0xFFFD, 0xFFFE, 0xFFFF, 0x1F600, 0x1FFFE, 0x1FFFF, 0x1F7FE,
+                                0x1EFFE, 0x2FFFF, 0x10FFFE, 0x10FFFF, 0x10FFFD]
+        for round in 0..<3000 {
+            // Long runs of plain ASCII, so the sixteen-byte path is taken between the others.
+            let scalars = (0..<rng.next(60)).map { _ in rng.next(3) == 0 ? pieces[rng.next(pieces.count)] : 0x61 + UInt32(rng.next(26)) }
+            let text = String(String.UnicodeScalarView(scalars.compactMap(Unicode.Scalar.init)))
+            let expected = String(String.UnicodeScalarView(text.unicodeScalars.filter { !Self.unwanted($0.value) }))
+            #expect(XMLText.sanitize(text) == expected, "seed \(seed) round \(round): \(text.unicodeScalars.map { String($0.value, radix: 16) })")
+            if XMLText.sanitize(text) != expected { return }
+        }
     }
 }

@@ -37,7 +37,7 @@ struct Publisher {
     let memory: ItemMemory
 
     /// - Returns: every file of every feed, written or not, and how many feeds (pages included) were rendered.
-    func publish(_ touches: FeedTouches, into batch: AtomicBatch) throws -> (files: [PublishedFile], rendered: Int) {
+    func publish(_ touches: FeedTouches, into batch: AtomicBatch, phases: inout PhaseClock) throws -> (files: [PublishedFile], rendered: Int) {
         let site = settings.site
         let signature = Self.signature(settings)
         let full = try store.renderSignature() != signature
@@ -60,6 +60,7 @@ struct Publisher {
         }
         var items = FeedItems(store: store, tree: tree, baseURL: site.baseURL, memory: memory)
         let renderedItems = try items.items(for: dirty.map(\.spec))
+        phases.lap("render: items")
         var shown: [String: [FeedItem]] = [:]
         var files: [String: [PublishedFile]] = [:]
         var indexDirty = full || isStale("index.html")
@@ -75,6 +76,7 @@ struct Publisher {
         let writers = FeedWriters(site: site)
         let bytes = try concurrentMap(jobs) { job in Result { try writers.render(job.spec, items: job.items, format: job.format, emptyUpdated: job.emptyUpdated) } }
             .map { try $0.get() }
+        phases.lap("render: files")
         var next = 0
         for (feed, feedItems) in zip(dirty, renderedItems) {
             let spec = feed.spec
@@ -100,6 +102,7 @@ struct Publisher {
                               written: false, role: spec.facet == nil ? .feed : .category)
             }
         }
+        phases.lap("render: staged")
         if site.stylesheet {
             var written = false
             if full || isStale(FeedStylesheet.fileName) {
