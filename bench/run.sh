@@ -121,6 +121,8 @@ pkg-config --exists libxml-2.0 || apt_install libxml2-dev
 
 if [[ -z ${FEEDD_BIN:-} ]]; then
     command -v swift >/dev/null || die "swift not found; install the toolchain or set FEEDD_BIN"
+    # What feedd builds against (libxml2, cmark-gfm, SQLite headers), as `make run` installs it.
+    scripts/setup.sh
     # Built as `make install` builds what it installs: the Swift runtime linked in.
     log "building feedd (release, --static-swift-stdlib)"
     swift build -c release --product feedd --static-swift-stdlib
