@@ -14,7 +14,7 @@ public enum ConfigLoader {
     static let siteKeys = ["title", "base_url", "tag_authority", "author", "author_uri", "lang", "index_page", "stylesheet"]
     static let daemonKeys = ["debounce_ms", "max_delay_ms", "rescan_interval_s"]
     static let limitsKeys = ["max_file_size"]
-    static let feedKeys = ["name", "file", "kind", "title", "subtitle", "cap", "formats", "group_by"]
+    static let feedKeys = ["name", "file", "kind", "title", "subtitle", "cap", "formats", "group_by", "closed_days", "significant"]
 
     static let debounceRange = 0...60_000
     static let maxDelayRange = 1...600_000
@@ -271,6 +271,9 @@ public enum ConfigLoader {
                 .map { Set($0.compactMap(FeedFormat.init(rawValue:))).union([.atom]) } ?? [.atom]
             let groupBy = reader.stringList(table, "group_by", at: elementPath, allowed: Facet.Dimension.allCases.map(\.rawValue))
                 .map { $0.compactMap(Facet.Dimension.init(rawValue:)) } ?? []
+            let closedDays = reader.integer(table, "closed_days", at: elementPath, range: 0...3650, noun: "a number of days")
+            let significant = reader.stringList(table, "significant", at: elementPath, allowed: EntryField.allCases.map(\.rawValue))
+                .map { Set($0.compactMap(EntryField.init(rawValue:))) } ?? Set(EntryField.allCases)
 
             if let feedName = name.value {
                 if let first = namesSeen[feedName] {
@@ -296,7 +299,8 @@ public enum ConfigLoader {
                 feeds.append(FeedSpec(name: feedName, file: fileName, kind: kind,
                                       title: title.value ?? Configuration.defaultTitle(for: kind),
                                       subtitle: subtitle.value, cap: cap.value ?? Configuration.defaultCap,
-                                      formats: formats, groupBy: groupBy))
+                                      formats: formats, groupBy: groupBy, closedDays: closedDays.value,
+                                      significant: significant))
             }
         }
         return feeds

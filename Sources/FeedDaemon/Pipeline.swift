@@ -34,8 +34,13 @@ public struct RunReport: Sendable {
     public var filesParsed = 0
     public var firstRun = false
     public var seconds = 0.0
-    /// Duplicate ids across files.
-    var conflicts: [KeyConflict] = []
+    /// Claims on an id another file holds: every one that stands, every run.
+    public var conflicts: [KeyConflict] = []
+    /// Entries first seen after their closing date: never published (one `info` line each).
+    public var closedUnseen: [StoredEntry] = []
+    /// When the clock next changes a feed on its own (an entry's closing date,
+    /// the end of a closed entry's window): the daemon runs then.
+    public var nextDeadline: Timestamp?
     /// Hard links: other names of a file read under a smaller one.
     var aliases: [(alias: String, of: String)] = []
 }
@@ -148,6 +153,8 @@ public final class Pipeline {
                     let ingested = try ingest.run(changes)
                     report.events = ingested.events
                     report.conflicts = ingested.conflicts
+                    report.closedUnseen = ingested.closedUnseen
+                    report.nextDeadline = ingested.nextDeadline
                     report.aliases = ingested.aliases
                     report.filesParsed = ingested.filesParsed
                     report.rejections = (changes.scanProblems + ingested.rejections + (options.repeatKnownProblems ? changes.unchangedProblems : []))
@@ -158,7 +165,7 @@ public final class Pipeline {
                 // Many rows at once (a first run, a large import): the store loads them in bulk.
                 let ingested = try changes.isBulk ? store.bulkLoad(ingestAndAnnounce) : ingestAndAnnounce()
                 phases.lap("parse+store")
-                (report.feeds, report.feedsRendered) = try Publisher(settings: settings, store: store, tree: tree, memory: itemMemory).publish(ingested.touches, into: batch, phases: &phases)
+                (report.feeds, report.feedsRendered) = try Publisher(settings: settings, store: store, tree: tree, memory: itemMemory, now: now).publish(ingested.touches, into: batch, phases: &phases)
                 phases.lap("render")
                 if options.dryRun { throw DryRunRollback() }
                 try store.flush()

@@ -121,9 +121,14 @@ public enum ListingIdentity {
 }
 
 extension KnownListingEntry {
-    /// A live listing item's row, or nil when the row is not one (no sketch, or removed).
+    /// A live row of the item's source, or nil when the row is removed. A
+    /// row without a sketch (an entry with an id, or an id-less JSON item
+    /// keyed by its position before feedd keyed them by content) gets an
+    /// empty one: it can then only be matched by its unchanged text, which
+    /// keeps such items' keys across the upgrade.
     public init?(_ row: StoredEntry) {
-        guard !row.isRemoved, let bytes = row.sketch, let sketch = TextSketch(bytes: bytes) else { return nil }
+        guard !row.isRemoved else { return nil }
+        let sketch = row.sketch.flatMap(TextSketch.init(bytes:)) ?? TextSketch(text: "")
         self.init(key: row.key, kind: row.kind, fingerprint: row.fingerprint, sketch: sketch)
     }
 }

@@ -17,6 +17,9 @@ public struct Entry: Sendable, Codable, Equatable {
     public var location: Location?
     public var team: String?
     public var tags: [String]
+    /// When the entry closes (an opening's application deadline): it is
+    /// then `removed`, as if it had left the source.
+    public var closes: Timestamp?
     /// Markdown (or plain text for listing pages): the first paragraph is the summary.
     public var body: String
     /// Path relative to the source root, `/`-separated.
@@ -27,7 +30,7 @@ public struct Entry: Sendable, Codable, Equatable {
     public init(key: EntryKey, kind: EntryKind, title: String, published: Timestamp? = nil,
                 updated: Timestamp? = nil, link: String? = nil, authors: [String] = [],
                 venue: String? = nil, location: Location? = nil, team: String? = nil,
-                tags: [String] = [], body: String = "", source: String, line: Int = 1) {
+                tags: [String] = [], closes: Timestamp? = nil, body: String = "", source: String, line: Int = 1) {
         self.key = key
         self.kind = kind
         self.title = title
@@ -39,6 +42,7 @@ public struct Entry: Sendable, Codable, Equatable {
         self.location = location
         self.team = team
         self.tags = tags
+        self.closes = closes
         self.body = body
         self.source = source
         self.line = line
@@ -64,7 +68,7 @@ public struct Entry: Sendable, Codable, Equatable {
         w.reserve("published", 21); w.reserve("updated", 21)
         w.reserve("link", link ?? ""); w.reserve("authors", authors); w.reserve("venue", venue ?? "")
         w.reserve("location", (location?.country.utf8.count ?? 0) + (location?.region?.utf8.count ?? 0) + (location?.city?.utf8.count ?? 0) + 4)
-        w.reserve("team", team ?? ""); w.reserve("tags", tags); w.reserve("body", bodyUTF8.count)
+        w.reserve("team", team ?? ""); w.reserve("tags", tags); w.reserve("body", bodyUTF8.count); w.reserve("closes", 21)
         return w.fingerprint { b in
             b.field("kind", kind.rawValue)
             b.field("title", title)
@@ -77,6 +81,8 @@ public struct Entry: Sendable, Codable, Equatable {
             b.field("team", team ?? "")
             b.field("tags", list: tags)
             b.field("body", bodyUTF8)
+            // Only when there is one: the canonical bytes of every entry without stay as they were.
+            if let closes { b.field("closes", seconds: closes.seconds) }
         }
     }
 }

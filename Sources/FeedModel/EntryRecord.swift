@@ -13,6 +13,9 @@ public struct EntryRecord: Sendable, Equatable {
     public var sketch: [UInt8]?
     /// What per-category feeds group it by.
     public var facets: [Facet]
+    public var closes: Timestamp?
+    /// Each field's digest, when the run needs them (a feed names `significant` fields).
+    public var digests: FieldDigests?
 
     public init(_ entry: Entry, sketch: [UInt8]? = nil) {
         self.init(entry, fingerprint: entry.fingerprint, sketch: sketch)
@@ -31,5 +34,6 @@ public struct EntryRecord: Sendable, Equatable {
         self.updated = entry.updated
         self.sketch = sketch
         self.facets = Facet.of(entry)
+        self.closes = entry.closes
     }
 }

@@ -4,6 +4,8 @@ public struct Event: Sendable, Equatable, CustomStringConvertible {
         case new
         case updated
         case removed
+        /// An edit of fields no feed counts as news (its `significant` list): logged at `info`.
+        case revised
     }
 
     public var change: Change

@@ -54,9 +54,18 @@ public struct FeedSpec: Sendable, Equatable {
     public var groupBy: [Facet.Dimension]
     /// Set on a derived per-category feed: only entries with this facet.
     public var facet: Facet?
+    /// How many days an entry stays in the feed, marked closed, after it
+    /// closed or left the source; 0: it leaves at once.
+    public var closedDays: Int
+    /// The fields whose change is news (`updated`); an edit of others only is a quiet revision.
+    public var significant: Set<EntryField>
+
+    /// Days a closed opening stays in a job feed unless the config says otherwise.
+    public static func defaultClosedDays(for kind: EntryKind) -> Int { kind == .job ? 7 : 0 }
 
     public init(name: String, file: String, kind: EntryKind, title: String, subtitle: String? = nil, cap: Int = 50,
-                formats: Set<FeedFormat> = [.atom], groupBy: [Facet.Dimension] = [], facet: Facet? = nil) {
+                formats: Set<FeedFormat> = [.atom], groupBy: [Facet.Dimension] = [], facet: Facet? = nil,
+                closedDays: Int? = nil, significant: Set<EntryField> = Set(EntryField.allCases)) {
         self.name = name
         self.file = file
         self.kind = kind
@@ -66,6 +75,8 @@ public struct FeedSpec: Sendable, Equatable {
         self.formats = formats
         self.groupBy = groupBy
         self.facet = facet
+        self.closedDays = closedDays ?? Self.defaultClosedDays(for: kind)
+        self.significant = significant
     }
 
     /// The file of this feed in `format`: `openings.atom` → `openings.rss`, `openings.json`.
@@ -82,7 +93,8 @@ public struct FeedSpec: Sendable, Equatable {
         return FeedSpec(name: "\(name)-\(facet.dimension.rawValue)-\(slug)",
                         file: "\(name)-\(facet.dimension.rawValue)-\(slug).atom",
                         kind: kind, title: "\(title): \(facet.value)",
-                        subtitle: subtitle, cap: cap, formats: formats, groupBy: [], facet: facet)
+                        subtitle: subtitle, cap: cap, formats: formats, groupBy: [], facet: facet,
+                        closedDays: closedDays, significant: significant)
     }
 }
 

@@ -1,5 +1,5 @@
-/// One abstract or job posting read from a listing page, before its final
-/// key is settled.
+/// One abstract or job posting read from a listing page (or an id-less
+/// item of a JSON array), before its final key is settled.
 ///
 /// `entry.key` is the *base key* derived from the item's opening words
 /// (see `ListingPage` in FeedParse); `ListingIdentity.resolve` in FeedDiff

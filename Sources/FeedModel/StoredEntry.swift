@@ -16,10 +16,18 @@ public struct StoredEntry: Sendable, Equatable {
     /// Every facet the entry has (`country:US`, `tag:llm`, …): which
     /// per-category feeds hold it.
     public var facets: [Facet]
+    /// When the entry closes (it is removed at that moment).
+    public var closes: Timestamp?
+    /// Each field's digest, when they were taken (see `FieldDigests`).
+    public var digests: FieldDigests?
+    /// False for an entry whose closing date had passed when feedd first
+    /// saw it: stored so it is recognised, but never published.
+    public var shown: Bool
 
     public init(key: EntryKey, kind: EntryKind, source: String, title: String, fingerprint: Fingerprint,
                 published: Timestamp, updated: Timestamp, firstSeen: Timestamp, lastChanged: Timestamp,
-                removedAt: Timestamp? = nil, sketch: [UInt8]? = nil, facets: [Facet] = []) {
+                removedAt: Timestamp? = nil, sketch: [UInt8]? = nil, facets: [Facet] = [],
+                closes: Timestamp? = nil, digests: FieldDigests? = nil, shown: Bool = true) {
         self.key = key
         self.kind = kind
         self.source = source
@@ -32,6 +40,9 @@ public struct StoredEntry: Sendable, Equatable {
         self.removedAt = removedAt
         self.sketch = sketch
         self.facets = facets
+        self.closes = closes
+        self.digests = digests
+        self.shown = shown
     }
 
     public var isRemoved: Bool { removedAt != nil }

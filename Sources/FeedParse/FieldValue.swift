@@ -22,10 +22,16 @@ public enum FieldValue: Sendable, Equatable {
 /// JSON's tables through `init(_:)`. Names an entry does not read are kept
 /// only to notice a repeat.
 struct EntryFields: Equatable {
-    var kind, id, title, date, published, updated, link, url, authors, author, venue, team, tags, location, body: FieldValue?
+    var kind, id, title, date, published, updated, link, url, authors, author, venue, team, tags, location, closes, body: FieldValue?
     private var others: Set<String> = []
 
     init() {}
+
+    /// Whether an `id` was given (`id: null` is none).
+    var hasID: Bool {
+        if let id, case .null = id { return false }
+        return id != nil
+    }
 
     init(_ table: [String: FieldValue]) {
         for (name, value) in table { _ = set(name, value) }
@@ -53,6 +59,7 @@ struct EntryFields: Equatable {
         case "team": return take(&team)
         case "tags": return take(&tags)
         case "location": return take(&location)
+        case "closes": return take(&closes)
         case "body": return take(&body)
         default: return others.insert(name).inserted
         }
@@ -121,6 +128,7 @@ struct EntryBuilder {
         if let value = f.location {
             entry.location = try location(value)
         }
+        entry.closes = try closingDate(f.closes)
         if let value = f.body, !hasBody {
             entry.body = try optionalText(value, "body") ?? ""
         }
@@ -214,6 +222,14 @@ struct EntryBuilder {
             throw reject(value, "\(name) \(quoted(raw)) is after the year 2100; a typo?")
         }
         return t
+    }
+
+    /// `closes:` as a moment: a date alone means the end of that day (UTC),
+    /// as an application deadline does.
+    private func closingDate(_ value: FieldValue?) throws(Rejection) -> Timestamp? {
+        guard let value, let t = try date(value, "closes") else { return nil }
+        guard case let .text(raw, _) = value, raw.trimmed().utf8.count == 10 else { return t }
+        return Timestamp(seconds: t.seconds + 86_400)
     }
 
     /// Characters XML 1.0 forbids, written as escapes (`"\e"`, `"\u0000"`) that

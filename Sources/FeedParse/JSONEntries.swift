@@ -4,11 +4,21 @@ import FeedModel
 /// `*.json`: one entry object, or an array of them, with the same keys as
 /// front matter plus `body`.
 public enum JSONEntries {
+    /// What a JSON file holds: entries with an id (or the file's only
+    /// entry, keyed by its path), and items of an array without one, whose
+    /// keys are settled from their content the way a listing page's are
+    /// (`ListingIdentity`), so removing or inserting one never re-keys the others.
+    public struct Parsed: Sendable {
+        public var entries: [Entry] = []
+        public var items: [ListingItem] = []
+        public var rejections: [Rejection] = []
+    }
+
     /// Parses every object; a bad object is rejected on its own (naming its
     /// line) and the others are still returned.
     ///
     /// - Throws: `Rejection` when the file as a whole is not usable JSON.
-    public static func parse(_ text: String, source: String) throws(Rejection) -> (entries: [Entry], rejections: [Rejection]) {
+    public static func parse(_ text: String, source: String) throws(Rejection) -> Parsed {
         let data = Data(text.utf8)
         let root: Any
         do {
@@ -18,34 +28,38 @@ public enum JSONEntries {
         }
         let objectLines = topLevelObjectLines(text)
         let base = stripExtension(source)
+        var out = Parsed()
         switch root {
         case let object as [String: Any]:
             let builder = EntryBuilder(source: source, line: objectLines.first ?? 1, defaultKey: .text(base))
-            return ([try builder.build(EntryFields(fields(object, line: builder.line)), body: "")], [])
+            out.entries = [try builder.build(EntryFields(fields(object, line: builder.line)), body: "")]
         case let array as [Any]:
-            var entries: [Entry] = []
-            var rejections: [Rejection] = []
-            for (index, element) in array.enumerated() {
-                let line = index < objectLines.count ? objectLines[index] : 1
-                guard let object = element as? [String: Any] else {
-                    rejections.append(Rejection(source: source, line: line, message: "item \(index + 1) is not an object"))
-                    continue
-                }
-                // Without an id, items of one file need distinct keys.
-                let builder = EntryBuilder(source: source, line: line, defaultKey: .text(array.count == 1 ? base : "\(base)/\(index + 1)"))
-                do {
-                    entries.append(try builder.build(EntryFields(fields(object, line: line)), body: ""))
-                } catch {
-                    rejections.append(error)
-                }
-            }
             if array.isEmpty {
                 throw Rejection(source: source, line: 1, message: "the array holds no entries")
             }
-            return (entries, rejections)
+            for (index, element) in array.enumerated() {
+                let line = index < objectLines.count ? objectLines[index] : 1
+                guard let object = element as? [String: Any] else {
+                    out.rejections.append(Rejection(source: source, line: line, message: "item \(index + 1) is not an object"))
+                    continue
+                }
+                let fields = EntryFields(fields(object, line: line))
+                let builder = EntryBuilder(source: source, line: line, defaultKey: .text(base))
+                do {
+                    let entry = try builder.build(fields, body: "")
+                    if array.count == 1 || fields.hasID {
+                        out.entries.append(entry)
+                    } else {
+                        out.items.append(ListingItem(contentKeyed: entry))
+                    }
+                } catch {
+                    out.rejections.append(error)
+                }
+            }
         default:
             throw Rejection(source: source, line: 1, message: "expected an entry object or an array of entry objects")
         }
+        return out
     }
 
     private static func fields(_ object: [String: Any], line: Int) -> [String: FieldValue] {

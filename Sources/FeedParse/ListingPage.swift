@@ -318,3 +318,15 @@ private extension StringProtocol {
         String(self.drop { $0.isWhitespace }.reversed().drop { $0.isWhitespace }.reversed())
     }
 }
+
+extension ListingItem {
+    /// An item with no id of its own (in a JSON array), keyed from its
+    /// content as a listing page's items are: the base key from its kind,
+    /// place, title and opening words, the sketch from the same text.
+    init(contentKeyed entry: Entry) {
+        let text = entry.title + "\n" + entry.body
+        var keyed = entry
+        keyed.key = ListingPage.baseKey(kind: entry.kind, source: entry.source, location: entry.location, text: text)
+        self.init(entry: keyed, sketch: TextSketch(text: (entry.location.map { $0.description + "\n" } ?? "") + text))
+    }
+}

@@ -28,10 +28,19 @@ public enum MarkdownEntry {
     /// What the diff needs of a file's entry, from its checked UTF-8
     /// (`SourceText.validated`): the body is fingerprinted where it lies,
     /// never copied into a `String` (a first run reads 100,000 bodies).
-    public static func record(_ utf8: UnsafeBufferPointer<UInt8>, source: String) throws(Rejection) -> EntryRecord {
-        let (entry, body) = try head(utf8, source: source)
-        guard !body.isEmpty else { return EntryRecord(entry) }
-        return EntryRecord(entry, fingerprint: entry.fingerprint(bodyUTF8: UnsafeBufferPointer(rebasing: utf8[body])))
+    /// - Parameter digests: also take the fields' digests (`FieldDigests`).
+    public static func record(_ utf8: UnsafeBufferPointer<UInt8>, source: String, digests: Bool = false) throws(Rejection) -> EntryRecord {
+        let (entry, range) = try head(utf8, source: source)
+        // No body in the file: the entry's `body` field, if any, is its body.
+        guard !range.isEmpty else {
+            var record = EntryRecord(entry)
+            if digests { record.digests = FieldDigests(entry) }
+            return record
+        }
+        let body = UnsafeBufferPointer(rebasing: utf8[range])
+        var record = EntryRecord(entry, fingerprint: entry.fingerprint(bodyUTF8: body))
+        if digests { record.digests = FieldDigests(entry, body: body) }
+        return record
     }
 
     /// The entry from the front matter, and where its body lies in `utf8`

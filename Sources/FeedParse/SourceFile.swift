@@ -5,7 +5,8 @@ public struct ParsedFile: Sendable {
     public var path: String
     /// Markdown and JSON entries, keys final.
     public var entries: [Entry] = []
-    /// Listing-page items, keys still to be resolved against the state
+    /// Items keyed by their content (a listing page's, a JSON array's
+    /// items without ids), keys still to be resolved against the state
     /// (`ListingIdentity.resolve`).
     public var listingItems: [ListingItem] = []
     public var rejections: [Rejection] = []
@@ -26,9 +27,10 @@ public enum SourceFile {
             case .markdown:
                 result.entries = [try MarkdownEntry.parse(text, source: path)]
             case .json:
-                let (entries, rejections) = try JSONEntries.parse(text, source: path)
-                result.entries = entries
-                result.rejections = rejections
+                let parsed = try JSONEntries.parse(text, source: path)
+                result.entries = parsed.entries
+                result.listingItems = parsed.items
+                result.rejections = parsed.rejections
             case .listing:
                 result.listingItems = try ListingPage.parse(text: text, source: path)
             case nil:
@@ -53,8 +55,13 @@ public struct ScannedFile: Sendable {
     /// last published from it.
     public var isUnusable: Bool { records.isEmpty && listingItems.isEmpty && !rejections.isEmpty }
 
-    public init(_ file: ParsedFile) {
-        records = file.entries.map { EntryRecord($0) }
+    /// - Parameter digests: also take each entry's field digests (`FieldDigests`).
+    public init(_ file: ParsedFile, digests: Bool = false) {
+        records = file.entries.map { entry in
+            var record = EntryRecord(entry)
+            if digests { record.digests = FieldDigests(entry) }
+            return record
+        }
         listingItems = file.listingItems
         rejections = file.rejections
     }
@@ -67,13 +74,15 @@ extension SourceFile {
     /// `parse`, reduced to a `ScannedFile`. A Markdown file is checked and
     /// fingerprinted in the bytes it was read into: the scan of a large tree
     /// makes no `String` of any file or body.
-    public static func scan(bytes: [UInt8], path: String) -> ScannedFile {
-        guard SourceFormat(path: path) == .markdown else { return ScannedFile(parse(bytes: bytes, path: path)) }
+    /// - Parameter digests: also take each entry's field digests, for feeds
+    ///   that tell news from quiet revisions (`FeedSpec.significant`).
+    public static func scan(bytes: [UInt8], path: String, digests: Bool = false) -> ScannedFile {
+        guard SourceFormat(path: path) == .markdown else { return ScannedFile(parse(bytes: bytes, path: path), digests: digests) }
         var result = ScannedFile()
         do throws(Rejection) {
             let text = try SourceText.validated(bytes, source: path)
             let record = text.withUnsafeBufferPointer { utf8 -> Result<EntryRecord, Rejection> in
-                do throws(Rejection) { return .success(try MarkdownEntry.record(utf8, source: path)) } catch { return .failure(error) }
+                do throws(Rejection) { return .success(try MarkdownEntry.record(utf8, source: path, digests: digests)) } catch { return .failure(error) }
             }
             result.records = [try record.get()]
         } catch {

@@ -63,7 +63,7 @@ public struct AtomWriter: Sendable {
         let e = item.entry
         try w.start("entry")
         try w.element("id", site.entryID(kind: e.kind, key: e.key))
-        try textConstruct("title", e.title, w)
+        try textConstruct("title", item.feedTitle, w)
         try w.element("published", item.published.rfc3339)
         try w.element("updated", item.updated.rfc3339)
         for name in e.feedAuthors {
@@ -71,17 +71,17 @@ public struct AtomWriter: Sendable {
             try w.element("name", name)
             try w.end()
         }
-        for term in e.feedCategories {
+        for term in item.feedCategories {
             try w.empty("category", attributes: [("term", term)])
         }
         if let link = site.link(of: e) {
             try w.empty("link", attributes: [("rel", "alternate"), ("type", "text/html"), ("href", link)])
         }
-        let summary = Summary.of(item)
+        let summary = item.feedSummary()
         if !summary.isEmpty {
             try textConstruct("summary", summary, w)
         }
-        let html = item.contentHTML ?? HTMLContent.render(markdown: e.body, baseURL: site.baseURL)
+        let html = item.feedContentHTML(baseURL: site.baseURL)
         if !html.isEmpty {
             try w.element("content", html, attributes: [("type", "html")])
         }

@@ -131,9 +131,9 @@ public struct IndexPage: Sendable {
         try w.start("li")
         try w.start("h3")
         if let link = LinkTarget.absolute(e.link ?? "", base: site.baseURL) {
-            try w.element("a", XMLText.singleLine(e.title), attributes: [("href", link)])
+            try w.element("a", XMLText.singleLine(item.feedTitle), attributes: [("href", link)])
         } else {
-            try w.text(XMLText.singleLine(e.title))
+            try w.text(XMLText.singleLine(item.feedTitle))
         }
         try w.fullEnd()
         try w.start("p")
@@ -142,7 +142,7 @@ public struct IndexPage: Sendable {
         let who = e.kind == .publication ? e.authors.joined(separator: ", ") : [e.team, e.location?.description].compactMap { $0 }.joined(separator: " · ")
         if !who.isEmpty { try w.text(" · " + XMLText.singleLine(who)) }
         try w.fullEnd()
-        let summary = Summary.of(item, limit: 240)
+        let summary = item.feedSummary(limit: 240)
         if !summary.isEmpty { try w.element("p", summary, attributes: [("class", "summary")]) }
         try w.fullEnd()
     }

@@ -41,19 +41,19 @@ public struct JSONFeedWriter: Sendable {
         let e = item.entry
         var fields: [(String, JSONValue)] = [
             ("id", .string(site.entryID(kind: e.kind, key: e.key))),
-            ("title", .string(XMLText.singleLine(e.title))),
+            ("title", .string(XMLText.singleLine(item.feedTitle))),
             ("date_published", .string(item.published.rfc3339)),
             ("date_modified", .string(item.updated.rfc3339)),
         ]
         if let link = site.link(of: e) { fields.append(("url", .string(link))) }
-        let summary = Summary.of(item)
+        let summary = item.feedSummary()
         if !summary.isEmpty { fields.append(("summary", .string(summary))) }
-        let html = item.contentHTML ?? HTMLContent.render(markdown: e.body, baseURL: site.baseURL)
+        let html = item.feedContentHTML(baseURL: site.baseURL)
         // The spec requires content_html or content_text; an empty body still has a title.
-        fields.append(html.isEmpty ? ("content_text", .string(XMLText.singleLine(e.title))) : ("content_html", .string(html)))
+        fields.append(html.isEmpty ? ("content_text", .string(XMLText.singleLine(item.feedTitle))) : ("content_html", .string(html)))
         let authors = e.feedAuthors
         if !authors.isEmpty { fields.append(("authors", .array(authors.map { author($0, url: nil) }))) }
-        let tags = e.feedCategories
+        let tags = item.feedCategories
         if !tags.isEmpty { fields.append(("tags", .array(tags.map(JSONValue.string)))) }
         return .object(fields)
     }

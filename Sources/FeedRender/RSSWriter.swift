@@ -59,18 +59,18 @@ public struct RSSWriter: Sendable {
     private func item(_ item: FeedItem, _ w: XMLWriter) throws(RenderError) {
         let e = item.entry
         try w.start("item")
-        try plainText("title", e.title, w)
+        try plainText("title", item.feedTitle, w)
         if let link = site.link(of: e) {
             try w.element("link", link)
         }
-        let html = item.contentHTML ?? HTMLContent.render(markdown: e.body, baseURL: site.baseURL)
+        let html = item.feedContentHTML(baseURL: site.baseURL)
         if !html.isEmpty {
             try w.element("description", html)
         }
         for name in e.feedAuthors {
             try w.element("dc:creator", name)
         }
-        for term in e.feedCategories {
+        for term in item.feedCategories {
             try plainText("category", term, w)
         }
         try w.element("guid", site.entryID(kind: e.kind, key: e.key), attributes: [("isPermaLink", "false")])

@@ -9,12 +9,12 @@ public struct StateSummary: Sendable, Equatable {
 }
 
 extension StateStore {
-    private static let entryColumns = "key, kind, source, title, fingerprint, published, updated, first_seen, last_changed, removed_at, sketch, facets"
+    private static let entryColumns = "key, kind, source, title, fingerprint, published, updated, first_seen, last_changed, removed_at, sketch, facets, closes, digests, shown"
     // Made once: a statement is found by its text, and the hot ones run 100,000 times a first run.
     private static let selectAll = "SELECT \(entryColumns) FROM entries"
     private static let selectByKey = "SELECT \(entryColumns) FROM entries WHERE key = ?"
     private static let selectBySource = "SELECT \(entryColumns) FROM entries WHERE source = ?"
-    private static let upsert = "INSERT OR REPLACE INTO entries(\(entryColumns)) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)"
+    private static let upsert = "INSERT OR REPLACE INTO entries(\(entryColumns)) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
 
     private func entry(_ row: Row) -> StoredEntry {
         StoredEntry(key: EntryKey(rawValue: row.text(0)), kind: EntryKind(rawValue: row.text(1)) ?? .publication,
@@ -23,7 +23,10 @@ extension StateStore {
                     firstSeen: Timestamp(seconds: row.int(7)), lastChanged: Timestamp(seconds: row.int(8)),
                     removedAt: row.isNull(9) ? nil : Timestamp(seconds: row.int(9)),
                     sketch: row.isNull(10) ? nil : row.blob(10),
-                    facets: row.isNull(11) ? [] : Self.decodeFacets(row.text(11)))
+                    facets: row.isNull(11) ? [] : Self.decodeFacets(row.text(11)),
+                    closes: row.isNull(12) ? nil : Timestamp(seconds: row.int(12)),
+                    digests: row.isNull(13) ? nil : FieldDigests(bytes: row.blob(13)),
+                    shown: row.int(14) != 0)
     }
 
     private func entries(_ sql: String, _ values: SQLValue...) throws(StoreError) -> [StoredEntry] {
@@ -59,7 +62,8 @@ extension StateStore {
             .bind(.text(e.key.rawValue), .text(e.kind.rawValue), .text(e.source), .text(e.title), .digest(e.fingerprint),
                   .int(e.published.seconds), .int(e.updated.seconds), .int(e.firstSeen.seconds), .int(e.lastChanged.seconds),
                   e.removedAt.map { .int($0.seconds) } ?? .null, e.sketch.map { .blob($0) } ?? .null,
-                  e.facets.isEmpty ? .null : .text(Self.encodeFacets(e.facets)))
+                  e.facets.isEmpty ? .null : .text(Self.encodeFacets(e.facets)),
+                  e.closes.map { .int($0.seconds) } ?? .null, e.digests.map { .blob($0.bytes) } ?? .null, .int(e.shown ? 1 : 0))
             .run()
     }
 
@@ -128,6 +132,49 @@ extension StateStore {
         return out
     }
 
+    // MARK: Closed entries and the clock
+
+    private static let selectClosed = """
+        SELECT \(entryColumns) FROM entries
+        WHERE kind = ? AND removed_at IS NOT NULL AND removed_at >= ? AND shown = 1
+        """
+
+    /// Entries of a kind that closed (or left) at `since` or later and were
+    /// shown before: what feeds with a `closed_days` window still hold, marked.
+    public func closed(kind: EntryKind, since: Timestamp) throws(StoreError) -> [StoredEntry] {
+        try entries(Self.selectClosed, .text(kind.rawValue), .int(since.seconds))
+    }
+
+    /// Live entries whose closing date is `now` or earlier: to be closed.
+    public func due(at now: Timestamp) throws(StoreError) -> [StoredEntry] {
+        try entries("SELECT \(Self.entryColumns) FROM entries WHERE closes IS NOT NULL AND removed_at IS NULL AND closes <= ? ORDER BY source, key",
+                    .int(now.seconds))
+    }
+
+    /// The earliest closing date after `now` among live entries.
+    public func nextClosing(after now: Timestamp) throws(StoreError) -> Timestamp? {
+        var out: Timestamp?
+        try statement("SELECT min(closes) FROM entries WHERE closes IS NOT NULL AND removed_at IS NULL AND closes > ?")
+            .bind(.int(now.seconds)).forEach { if !$0.isNull(0) { out = Timestamp(seconds: $0.int(0)) } }
+        return out
+    }
+
+    /// The earliest removal of a shown entry of `kind` after `since`: when
+    /// the first of the closed entries a window still holds leaves it.
+    public func earliestClosed(kind: EntryKind, after since: Timestamp) throws(StoreError) -> Timestamp? {
+        var out: Timestamp?
+        try statement("SELECT min(removed_at) FROM entries WHERE kind = ? AND removed_at IS NOT NULL AND removed_at > ? AND shown = 1")
+            .bind(.text(kind.rawValue), .int(since.seconds)).forEach { if !$0.isNull(0) { out = Timestamp(seconds: $0.int(0)) } }
+        return out
+    }
+
+    /// Shown entries of `kind` removed in `range` (lower bound excluded):
+    /// the ones a window's passing takes out of the feeds.
+    public func closed(kind: EntryKind, between lower: Timestamp, and upper: Timestamp) throws(StoreError) -> [StoredEntry] {
+        try entries("SELECT \(Self.entryColumns) FROM entries WHERE kind = ? AND removed_at IS NOT NULL AND removed_at > ? AND removed_at <= ? AND shown = 1",
+                    .text(kind.rawValue), .int(lower.seconds), .int(upper.seconds))
+    }
+
     /// When entries of a feed last changed (added, edited or removed), for an
     /// empty feed's `updated`; a fixed plausible date when nothing ever did.
     public func lastChange(kind: EntryKind, facet: Facet?) throws(StoreError) -> Timestamp {
@@ -172,8 +219,9 @@ extension StateStore {
         return s
     }
 
-    /// Every entry ordered for people: kind, newest first.
+    /// Every entry ordered for people: kind, newest first (the order feeds
+    /// show), then first seen, newest first.
     public func listing(includeRemoved: Bool) throws(StoreError) -> [StoredEntry] {
-        try entries("SELECT \(Self.entryColumns) FROM entries \(includeRemoved ? "" : "WHERE removed_at IS NULL") ORDER BY kind, published DESC, key")
+        try entries("SELECT \(Self.entryColumns) FROM entries \(includeRemoved ? "" : "WHERE removed_at IS NULL") ORDER BY kind, published DESC, first_seen DESC, key")
     }
 }

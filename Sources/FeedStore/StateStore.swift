@@ -9,7 +9,8 @@ import Glibc
 /// directory, plus a lock file so two feedd processes never share it.
 ///
 /// It holds what the source tree was (`files`), what it yielded (`entries`,
-/// each with its facets, which per-category feeds are read from), and what the
+/// each with its facets, which per-category feeds are read from; `claims`
+/// of other files on their keys that lost), and what the
 /// feeds last showed (`feeds`, `feed_items`, `outputs`, and the `payloads`
 /// of the entries shown), so a run does only the work a change needs.
 ///
@@ -128,6 +129,18 @@ public final class StateStore {
             mtime_ns INTEGER NOT NULL, inode INTEGER NOT NULL) WITHOUT ROWID;
         CREATE INDEX files_by_inode ON files(inode);
         """,
+        // 6: the timeline (issue 14): closing dates, field digests, entries
+        // never shown (closed before first seen), claims that lost to another
+        // file, and indexes for the entries the clock closes or lets go.
+        """
+        ALTER TABLE entries ADD COLUMN closes INTEGER;
+        ALTER TABLE entries ADD COLUMN digests BLOB;
+        ALTER TABLE entries ADD COLUMN shown INTEGER NOT NULL DEFAULT 1;
+        CREATE TABLE claims(key TEXT NOT NULL, source TEXT NOT NULL, line INTEGER, PRIMARY KEY(key, source)) WITHOUT ROWID;
+        CREATE INDEX claims_by_source ON claims(source);
+        CREATE INDEX entries_closed ON entries(kind, removed_at) WHERE removed_at IS NOT NULL;
+        CREATE INDEX entries_closing ON entries(closes) WHERE closes IS NOT NULL AND removed_at IS NULL;
+        """,
     ]
 
     /// The schema version this feedd writes.
@@ -184,6 +197,8 @@ public final class StateStore {
         CREATE INDEX IF NOT EXISTS entries_by_feed ON entries(kind, published DESC, key) WHERE removed_at IS NULL;
         CREATE INDEX IF NOT EXISTS entries_by_source ON entries(source);
         CREATE INDEX IF NOT EXISTS files_by_inode ON files(inode);
+        CREATE INDEX IF NOT EXISTS entries_closed ON entries(kind, removed_at) WHERE removed_at IS NOT NULL;
+        CREATE INDEX IF NOT EXISTS entries_closing ON entries(closes) WHERE closes IS NOT NULL AND removed_at IS NULL;
         """
 
     /// Runs `body`, which writes many rows, inside the current transaction.
@@ -199,7 +214,7 @@ public final class StateStore {
         try db.execute("PRAGMA cache_size=-8192")
         defer { try? db.execute("PRAGMA cache_size=\(cacheSize)") }
         guard empty else { return try body() }
-        try db.execute("DROP INDEX IF EXISTS entries_by_feed; DROP INDEX IF EXISTS entries_by_source; DROP INDEX IF EXISTS files_by_inode;")
+        try db.execute("DROP INDEX IF EXISTS entries_by_feed; DROP INDEX IF EXISTS entries_by_source; DROP INDEX IF EXISTS files_by_inode; DROP INDEX IF EXISTS entries_closed; DROP INDEX IF EXISTS entries_closing;")
         let result = try body()
         try db.execute(Self.secondaryIndexes)
         return result

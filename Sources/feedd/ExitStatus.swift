@@ -3,7 +3,7 @@ import ArgumentParser
 /// feedd's documented exit codes (sysexits.h values where one fits).
 enum ExitStatus {
     static let ok = ExitCode(0)
-    /// Some source files were rejected; every valid entry was still published.
+    /// Some source files were rejected, or two files claim one id; every valid entry was still published.
     static let rejectedSources = ExitCode(65)
     /// The source directory does not exist or cannot be read.
     static let noSource = ExitCode(66)

@@ -76,7 +76,8 @@ struct RunCommand {
         do {
             let report = try pipeline.run(.init(dryRun: dryRun, repeatKnownProblems: true))
             pipeline.logSummary(report, dryRun: dryRun)
-            if !report.rejections.isEmpty { throw ExitStatus.rejectedSources }
+            // A conflict is a problem in the source like a rejected file: CI must see it every time.
+            if !report.rejections.isEmpty || !report.conflicts.isEmpty { throw ExitStatus.rejectedSources }
         } catch let error as PipelineError {
             logger.critical("\(error.description)", metadata: ["event": "run-failed", "message": "\(error.description)"])
             switch error {

@@ -8,13 +8,13 @@ import FeedStore
 struct StateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "state",
-        abstract: "Print what feedd remembers: files, entries, first-seen and change times.",
+        abstract: "Print what feedd remembers: files, entries, their times, closings and conflicts.",
         discussion: "Reads the state directory (--state-dir or the config's state_dir). Stop a running daemon first or point at a copy: the state is locked while feedd runs."
     )
 
     @OptionGroup var common: CommonOptions
 
-    @Flag(name: .long, help: "Also list entries that were removed.")
+    @Flag(name: .long, help: "Also list entries that were removed long ago (those closed within a feed's closed_days are always listed).")
     var all = false
 
     func run() throws {
@@ -36,16 +36,39 @@ struct StateCommand: ParsableCommand {
         print("state: \(config.stateDir)")
         print("files: \(summary.files) (\(summary.rejectedFiles) with problems)")
         print("entries: \(summary.live[.publication] ?? 0) publications, \(summary.live[.job] ?? 0) openings live; \(summary.removed) removed")
-        print("")
-        let rows = try store.listing(includeRemoved: all)
-        guard !rows.isEmpty else { return }
-        print(pad("KIND", 11) + pad("PUBLISHED", 21) + pad("LAST CHANGED", 21) + pad("STATUS", 21) + pad("FINGERPRINT", 13) + "KEY / TITLE (SOURCE)")
-        for e in rows {
-            let status = e.removedAt.map { "removed " + String($0.rfc3339.prefix(10)) } ?? "live"
-            print(pad(e.kind.rawValue, 11) + pad(e.published.rfc3339, 21) + pad(e.lastChanged.rfc3339, 21) + pad(status, 21)
-                  + pad(e.fingerprint.description, 13) + "\(e.key)")
-            print(String(repeating: " ", count: 87) + "  " + oneLine(e.title) + "  (" + oneLine(e.source) + ")")
+        let conflicts = try store.standingConflicts()
+        if !conflicts.isEmpty {
+            print("conflicts: \(conflicts.count) (a run exits 65 until they are fixed)")
+            for c in conflicts {
+                let place = c.loser + (c.line.map { ":\($0)" } ?? "")
+                print(c.winner == c.loser ? "  id \(c.key) appears again at \(place); the first one is kept"
+                                          : "  id \(c.key) at \(place) is also in \(c.winner), which keeps it")
+            }
         }
+        print("")
+        // Closed entries the feeds still show are listed with the live ones.
+        let now = Timestamp.now()
+        var window: [EntryKind: Int64] = [:]
+        for feed in config.feeds { window[feed.kind] = max(window[feed.kind] ?? 0, Int64(feed.closedDays) * 86_400) }
+        let rows = try store.listing(includeRemoved: true).filter { e in
+            guard let removed = e.removedAt else { return true }
+            return all || e.shown && removed.seconds >= now.seconds - (window[e.kind] ?? 0) && (window[e.kind] ?? 0) > 0
+        }
+        guard !rows.isEmpty else { return }
+        print(pad("KIND", 12) + pad("PUBLISHED", 21) + pad("FIRST SEEN", 21) + pad("UPDATED", 21) + pad("STATUS", 32) + "KEY / TITLE (SOURCE)")
+        for e in rows {
+            print(pad(e.kind.rawValue, 12) + pad(e.published.rfc3339, 21) + pad(e.firstSeen.rfc3339, 21) + pad(e.updated.rfc3339, 21)
+                  + pad(status(e), 32) + "\(e.key)")
+            print(String(repeating: " ", count: 107) + oneLine(e.title) + "  (" + oneLine(e.source) + ")")
+        }
+    }
+
+    /// `live`, `live, closes …`, `closed since …`, `never shown, closed …`.
+    private func status(_ e: StoredEntry) -> String {
+        guard let removed = e.removedAt else {
+            return e.closes.map { "live, closes " + $0.rfc3339 } ?? "live"
+        }
+        return (e.shown ? "closed since " : "never shown, closed ") + removed.rfc3339
     }
 
     private func pad(_ s: String, _ width: Int) -> String {

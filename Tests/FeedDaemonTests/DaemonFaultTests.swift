@@ -484,8 +484,14 @@ extension DaemonProcessTests {
             #expect(Set(changed).subtracting(announced).isEmpty, "never announced: \(Set(changed).subtracting(announced).sorted())")
             #expect(daemon.log.lines(event: "updated").compactMap(\.source) == ["publications/seed-0.md"], "\(daemon.log.tail())")
             #expect(daemon.log.lines(event: "removed").compactMap(\.source) == ["jobs/seed-job-1.md"], "\(daemon.log.tail())")
-            #expect(scene.feeds.map { FileManager.default.contents(atPath: $0) } == (try await scene.freshFeeds()),
-                    "the feeds differ from a fresh --once")
+            // What a fresh run shows, plus the deleted opening, marked closed (a fresh run never saw it
+            // open; it also dates the edit by its file, where the daemon dates it by when it saw it).
+            let ids = scene.feeds.map { DaemonFeedCheck.entryIDs(FileManager.default.contents(atPath: $0) ?? Data()) }
+            let fresh = try await scene.freshFeeds().map { DaemonFeedCheck.entryIDs($0 ?? Data()) }
+            #expect(ids[0] == fresh[0], "publications differ from a fresh --once")
+            #expect(ids[1].filter { !$0.hasSuffix("/seed-job-1") } == fresh[1] && ids[1].count == fresh[1].count + 1,
+                    "openings differ from a fresh --once plus the closed one")
+            #expect(DaemonHarness.text(scratch.openings).contains("<title>Closed: Seed opening 1</title>"))
             #expect(FaultRig.tempFiles(in: scratch.output).isEmpty)
             #expect(daemon.log.lines(event: "run-failed").count == 1, "\(daemon.log.tail())")
 

@@ -70,10 +70,10 @@ extension DaemonProcessTests {
             #expect(daemon.log.lines(event: "rejected").isEmpty, "a half-written file was read\n\(daemon.log.tail())")
             await Self.expectFeed(scratch.openings, "has Job three") { $0.contains("Job three (written in place)") }
 
-            // 3. A job file deleted: removed, and it leaves the feed.
+            // 3. A job file deleted: removed, and it stays in the feed marked closed (closed_days defaults to 7).
             guard unlink(src + "/jobs/job-one.md") == 0 else { throw DaemonHarnessError.errno("unlink") }
             await Self.expectOne("removed", source: "jobs/job-one.md", in: daemon)
-            await Self.expectFeed(scratch.openings, "no longer has Job one") { !$0.contains("Job one") && $0.contains("Job two") }
+            await Self.expectFeed(scratch.openings, "shows Job one as closed") { $0.contains("Closed: Job one") && $0.contains("Job two") }
 
             // 4. A publication edited in place: updated.
             try DaemonHarness.write(DaemonHarness.markdown(kind: "publication", id: "paper-one", title: "Paper one",

@@ -135,7 +135,8 @@ struct OnceEndToEndTests {
         let publications2 = try ParsedFeed(box.publications)
         let openings2 = try ParsedFeed(box.openings)
         #expect(publications2.entries.count == 12)
-        #expect(openings2.entries.count == 9)
+        // Nine open postings and the one that closed, still there, marked.
+        #expect(openings2.entries.count == 10)
         // The typo fix keeps the paper's id; the feed shows the new text under it.
         #expect(updatedPapers.first?.id == aurora.id, "updated \(updatedPapers.first?.id ?? "nothing"), expected \(aurora.id)")
         #expect(publications2.entry(containing: "between these competing needs")?.id == aurora.id)
@@ -147,11 +148,21 @@ struct OnceEndToEndTests {
         #expect(Set(newPapers.compactMap(\.id)) == Set(inventedPapers) && inventedPapers.count == 2)
         #expect(newJobs.first?.id == openings2.entry(containing: ListingEdit.newJobDescription)?.id)
         #expect(newJobs.first.flatMap(\.id).map { !openings1.ids.contains($0) } == true)
-        // The closed job leaves the openings feed.
+        // The closed job stays under its id, marked closed, with a later `updated`; the open ones are not marked.
         #expect(removedJobs.first?.id == closing.id, "removed \(removedJobs.first?.id ?? "nothing"), expected \(closing.id)")
-        #expect(openings1.ids.contains(closing.id))
-        #expect(!openings2.ids.contains(closing.id))
+        let closed = try #require(openings2.entries.first { $0.id == closing.id }, "the closed job left the feed at once")
+        #expect(closed.title == "Closed: " + closing.title)
+        #expect(closed.updated > closing.updated, "\(closed.updated) is not after \(closing.updated)")
+        #expect(closed.content.contains("Closed since"))
+        #expect(openings2.entries.filter { $0.title.hasPrefix("Closed: ") }.map(\.id) == [closing.id])
+        // Every time feedd gave is distinct (page items carry no dates).
+        #expect(Set(openings2.entries.map(\.updated)).count == 10 && Set(publications2.entries.map(\.updated)).count == 12)
         try E2E.expectJudgesPass(box.feeds)
+        // A rerun announces nothing and changes no byte.
+        let bytes = try box.feeds.map { try box.read($0) }
+        let third = try box.once()
+        #expect(try third.items().isEmpty, "\(third)")
+        #expect(try box.feeds.map { try box.read($0) } == bytes)
     }
 
     // MARK: 5. Broken files
@@ -398,7 +409,7 @@ struct OnceEndToEndTests {
 
     // MARK: 8. Removal
 
-    @Test func deletingAJobRemovesItAndRestoringAFileIsNotNew() throws {
+    @Test func deletingAJobClosesItAndRestoringAFileReopensIt() throws {
         let box = try Sandbox()
         try box.write("jobs/a.md", Fixture.job(id: "job-a", title: "Job A"))
         try box.write("jobs/b.md", Fixture.job(id: "job-b", title: "Job B", location: "GB, SCT, Edinburgh"))
@@ -411,14 +422,15 @@ struct OnceEndToEndTests {
         let jobB = try #require(ids["Job B"])
         let paperP = try #require(ids["Paper P"])
 
-        // The job closes: one `removed`, and it leaves the feed.
+        // The job closes: one `removed`; it stays in the feed, marked, for closed_days.
         try box.remove("jobs/a.md")
         let second = try box.once()
         #expect(second.status == 0, "\(second)")
         let removed = try second.items()
         #expect(removed.count == 1 && removed.first?.event == "removed" && removed.first?.kind == "job" && removed.first?.id == jobA, "\(second)")
         #expect(removed.first?["feed"] == "openings" && removed.first?.source == "jobs/a.md", "\(second)")
-        #expect(try ParsedFeed(box.openings).ids == [jobB])
+        #expect(Set(try ParsedFeed(box.openings).ids) == [jobA, jobB])
+        #expect(try ParsedFeed(box.openings).entries.first { $0.id == jobA }?.title == "Closed: Job A")
 
         // Deleted and put back (a git checkout) between two runs: nothing happened.
         let paperBytes = try box.read(box.src.appendingPathComponent("publications/p.md"))
@@ -428,7 +440,7 @@ struct OnceEndToEndTests {
         #expect(third.status == 0, "\(third)")
         #expect(try third.items().isEmpty, "\(third)")
 
-        // Deleted in one run, restored unchanged in the next: never `new` again.
+        // Deleted in one run, restored unchanged in the next: open again (`updated`), never `new`.
         let jobBText = Fixture.job(id: "job-b", title: "Job B", location: "GB, SCT, Edinburgh")
         try box.remove("jobs/b.md")
         try box.remove("publications/p.md")
@@ -436,14 +448,17 @@ struct OnceEndToEndTests {
         #expect(fourth.status == 0, "\(fourth)")
         #expect(try fourth.items().contains { $0.event == "removed" && $0.id == jobB }, "\(fourth)")
         #expect(try !fourth.items().contains { $0.event == "new" }, "\(fourth)")
-        #expect(try ParsedFeed(box.openings).entries.isEmpty)
+        #expect(try ParsedFeed(box.openings).entries.allSatisfy { $0.title.hasPrefix("Closed: ") })
+        #expect(try ParsedFeed(box.publications).entries.isEmpty, "publications leave at once (closed_days 0)")
         try box.write("jobs/b.md", jobBText)
         try box.write("publications/p.md", paper)
         let fifth = try box.once()
         #expect(fifth.status == 0, "\(fifth)")
         #expect(try !fifth.items().contains { $0.event == "new" }, "a restored file was announced as new:\n\(fifth)")
+        #expect(try fifth.items().filter { $0.event == "updated" }.compactMap(\.id).sorted() == [jobB, paperP].sorted(), "\(fifth)")
         #expect(try ParsedFeed(box.publications).ids == [paperP])
-        #expect(try ParsedFeed(box.openings).ids == [jobB], "the reopened job is not in the feed")
+        let openings = try ParsedFeed(box.openings)
+        #expect(openings.entries.first { $0.id == jobB }?.title == "Job B", "the reopened job is still marked closed")
         for feed in box.feeds { try E2E.expectWellFormed(feed) }
     }
 

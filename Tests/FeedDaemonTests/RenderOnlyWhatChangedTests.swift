@@ -11,7 +11,8 @@ import FeedStore
 /// one source tree (edits, new and deleted entries, retagged entries,
 /// emptied categories, touched files, changes of `cap`, `formats`,
 /// `group_by`, `base_url` and the site title, output files changed or
-/// deleted by hand): one renders only what it decides a change touched, the
+/// deleted by hand, eight days passing, so closed openings leave): one
+/// renders only what it decides a change touched, the
 /// other renders everything every time. After every step their output
 /// directories must be byte for byte the same, and a step that changed
 /// nothing must render nothing.
@@ -23,6 +24,8 @@ struct RenderOnlyWhatChangedTests {
         let lean: Pipeline
         let full: Pipeline
         var step = 0
+        /// Days the clock jumped (closed openings leave their feeds when their window ends).
+        var daysPassed: Int64 = 0
 
         init() throws {
             root = FileManager.default.temporaryDirectory.appendingPathComponent("feedd-skip-\(UUID().uuidString)")
@@ -54,7 +57,7 @@ struct RenderOnlyWhatChangedTests {
         /// Runs both pipelines at the same pinned time; the lean one's report.
         func run() throws -> RunReport {
             step += 1
-            let now = Timestamp(seconds: 1_800_000_000 + Int64(step) * 3600)
+            let now = Timestamp(seconds: 1_800_000_000 + Int64(step) * 3600 + daysPassed * 86_400)
             lean.clock = { now }
             full.clock = { now }
             lean.settings = settings
@@ -113,7 +116,7 @@ struct RenderOnlyWhatChangedTests {
         for _ in 0..<14 {
             var what = ""
             var expectNothing = false
-            switch rng.next(14) {
+            switch rng.next(15) {
             case 0, 1:
                 let files = try bench.markdownFiles()
                 let file = files[rng.next(files.count)]
@@ -170,6 +173,10 @@ struct RenderOnlyWhatChangedTests {
                 let name = names[rng.next(names.count)]
                 try FileManager.default.removeItem(atPath: bench.settings.output + "/" + name)
                 what = "deleted \(name) by hand"
+            case 13:
+                // Longer than the openings' 7-day window: what closed before leaves, nothing else changes.
+                bench.daysPassed += 8
+                what = "eight days passed"
             default:
                 what = "nothing"
                 expectNothing = true

@@ -155,7 +155,8 @@ struct Run: CustomStringConvertible {
     }
 
     /// The item events (`new`, `updated`, `removed`) in log order.
-    func items() throws -> [LogLine] { try logLines().filter { ["new", "updated", "removed"].contains($0.event) } }
+    /// The item events of the log contract (`revised` included: it is one, at `info`).
+    func items() throws -> [LogLine] { try logLines().filter { ["new", "updated", "revised", "removed"].contains($0.event) } }
     func rejections() throws -> [LogLine] { try logLines().filter { $0.event == "rejected" } }
     func summary() throws -> LogLine? { try logLines().last { $0.event == "summary" } }
 

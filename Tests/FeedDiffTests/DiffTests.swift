@@ -35,8 +35,8 @@ struct DiffTests {
             Case(name: "whitespace is not an edit", known: [known(a)], current: [aReflowed], touched: ["a.md"], expected: []),
             Case(name: "a deleted file removes its entry", known: [known(a), known(c)], current: [a], touched: ["a.md", "c.md"], expected: ["removed c"]),
             Case(name: "untouched files keep their entries", known: [known(a), known(c)], current: [], touched: [], expected: []),
-            Case(name: "reappearing unchanged is not new", known: [known(a, removed: true)], current: [a], touched: ["a.md"], expected: []),
-            Case(name: "reappearing edited is new again", known: [known(a, removed: true)], current: [aEdited], touched: ["a.md"], expected: ["new a"]),
+            Case(name: "reappearing is open again", known: [known(a, removed: true)], current: [a], touched: ["a.md"], expected: ["updated a"]),
+            Case(name: "reappearing edited is open again", known: [known(a, removed: true)], current: [aEdited], touched: ["a.md"], expected: ["updated a"]),
             Case(name: "removed stays removed", known: [known(c, removed: true)], current: [], touched: ["c.md"], expected: []),
             Case(name: "moving a file is not an edit", known: [known(a, source: "old/a.md")], current: [a], touched: ["old/a.md", "a.md"], expected: []),
         ]
@@ -56,7 +56,7 @@ struct DiffTests {
         let (rows, result) = Diff.diff(known: [a.key: old], current: [a], touched: ["old/a.md", "a.md"], at: Self.day(9))
         #expect(rows.map(\.source) == ["a.md"])
         #expect(rows.first?.lastChanged == old.lastChanged, "a move is not news: its change time stays")
-        #expect(result.removals.isEmpty)
+        #expect(result.removed.isEmpty)
         #expect(result.events.isEmpty)
     }
 
@@ -67,7 +67,7 @@ struct DiffTests {
             let result = Diff.diff(known: [:], current: order, touched: ["a/dup.md", "b/dup.md"]).result
             #expect(result.events.count == 1)
             #expect(result.events.first?.source == "a/dup.md")
-            #expect(result.conflicts == [KeyConflict(key: EntryKey(rawValue: "dup"), winner: "a/dup.md", loser: "b/dup.md")])
+            #expect(result.conflicts == [KeyConflict(key: EntryKey(rawValue: "dup"), winner: "a/dup.md", loser: "b/dup.md", line: 1)])
         }
     }
 
@@ -91,47 +91,61 @@ struct DiffTests {
 /// How a run dates the rows it writes (`EntryRow`), case by case.
 struct EntryRowTests {
     static let now = DiffTests.day(10)
+    /// What the run assigned to a row whose visible time it gives (day 9: distinct from `now`, so a mix-up shows).
+    static let assigned = DiffTests.day(9)
 
-    static func record(published: Int64? = nil, updated: Int64? = nil) -> EntryRecord {
+    static func record(published: Int64? = nil, updated: Int64? = nil, closes: Int64? = nil) -> EntryRecord {
         var r = DiffTests.record("a")
         r.published = published.map(DiffTests.day)
         r.updated = updated.map(DiffTests.day)
+        r.closes = closes.map(DiffTests.day)
         return r
     }
 
-    static func old(removed: Bool = false) -> StoredEntry {
+    static func old(removed: Bool = false, shown: Bool = true) -> StoredEntry {
         StoredEntry(key: EntryKey(rawValue: "a"), kind: .publication, source: "a.md", title: "T a", fingerprint: Fingerprint(ofText: "x"),
                     published: DiffTests.day(2), updated: DiffTests.day(3), firstSeen: DiffTests.day(2), lastChanged: DiffTests.day(3),
-                    removedAt: removed ? DiffTests.day(4) : nil)
+                    removedAt: removed ? DiffTests.day(4) : nil, shown: shown)
     }
 
     struct Case: CustomTestStringConvertible, Sendable {
         var name: String
         var record: EntryRecord
         var old: StoredEntry?
-        var isNews: Bool
-        /// first seen, last changed, published, updated (days)
-        var expected: (Int64, Int64, Int64, Int64)
+        var verdict: Verdict
+        /// first seen, last changed, published, updated, removed at (days; 0: live)
+        var expected: (Int64, Int64, Int64, Int64, Int64)
+        var shown = true
         var testDescription: String { name }
     }
 
     static let cases: [Case] = [
-        Case(name: "new, undated: first seen now", record: record(), old: nil, isNews: true, expected: (10, 10, 10, 10)),
-        Case(name: "new, dated: the file's dates", record: record(published: 1, updated: 5), old: nil, isNews: true, expected: (10, 10, 1, 5)),
-        Case(name: "new, dated without updated: updated is the date", record: record(published: 1), old: nil, isNews: true, expected: (10, 10, 1, 1)),
-        Case(name: "new, updated before its date: updated is the date", record: record(published: 6, updated: 5), old: nil, isNews: true, expected: (10, 10, 6, 6)),
-        Case(name: "edited, undated: first seen kept, changed now", record: record(), old: old(), isNews: true, expected: (2, 10, 2, 10)),
-        Case(name: "moved, undated: dates kept", record: record(), old: old(), isNews: false, expected: (2, 3, 2, 3)),
-        Case(name: "reappeared edited: seen anew", record: record(), old: old(removed: true), isNews: true, expected: (10, 10, 10, 10)),
-        Case(name: "reappeared unchanged: dates kept", record: record(), old: old(removed: true), isNews: false, expected: (2, 3, 2, 3)),
+        Case(name: "new, undated: the assigned time", record: record(), old: nil, verdict: .new, expected: (9, 10, 9, 9, 0)),
+        Case(name: "new, dated: the file's dates", record: record(published: 1, updated: 5), old: nil, verdict: .new, expected: (10, 10, 1, 5, 0)),
+        Case(name: "new, dated without updated: updated is the date", record: record(published: 1), old: nil, verdict: .new, expected: (10, 10, 1, 1, 0)),
+        Case(name: "new, updated before its date: updated is the date", record: record(published: 6, updated: 5), old: nil, verdict: .new, expected: (10, 10, 6, 6, 0)),
+        Case(name: "edited, undated: updated is when it was seen", record: record(), old: old(), verdict: .edited, expected: (2, 10, 2, 9, 0)),
+        Case(name: "edited, dated: updated is when it was seen", record: record(published: 1), old: old(), verdict: .edited, expected: (2, 10, 1, 9, 0)),
+        Case(name: "edited with its own updated: that one", record: record(published: 1, updated: 7), old: old(), verdict: .edited, expected: (2, 10, 1, 7, 0)),
+        Case(name: "revised: updated kept", record: record(), old: old(), verdict: .revised, expected: (2, 10, 2, 3, 0)),
+        Case(name: "moved, undated: dates kept", record: record(), old: old(), verdict: .moved, expected: (2, 3, 2, 3, 0)),
+        Case(name: "reopened: first seen kept, updated when seen", record: record(), old: old(removed: true), verdict: .reopened, expected: (2, 10, 2, 9, 0)),
+        Case(name: "closing: removed at its closing date", record: record(closes: 8), old: old(), verdict: .closing, expected: (2, 3, 2, 3, 8)),
+        Case(name: "edited while closed: still closed", record: record(closes: 8), old: old(removed: true), verdict: .stillClosed, expected: (2, 3, 2, 3, 4)),
+        Case(name: "closed before first seen: never shown", record: record(closes: 8), old: nil, verdict: .closedUnseen,
+             expected: (10, 10, 10, 10, 8), shown: false),
+        Case(name: "unseen, still closed: still unshown", record: record(closes: 8), old: old(removed: true, shown: false), verdict: .stillClosed,
+             expected: (2, 3, 2, 3, 4), shown: false),
     ]
 
     @Test(arguments: cases)
     func dating(_ c: Case) {
-        let row = EntryRow.written(c.record, old: c.old, isNews: c.isNews, at: Self.now)
-        let days = (row.firstSeen.seconds / 86_400, row.lastChanged.seconds / 86_400, row.published.seconds / 86_400, row.updated.seconds / 86_400)
+        let assigned = EntryRow.needsAssignedTime(c.verdict, c.record) ? Self.assigned : nil
+        let row = EntryRow.written(c.record, old: c.old, verdict: c.verdict, at: Self.now, assigned: assigned)
+        let days = (row.firstSeen.seconds / 86_400, row.lastChanged.seconds / 86_400, row.published.seconds / 86_400,
+                    row.updated.seconds / 86_400, (row.removedAt?.seconds ?? 0) / 86_400)
         #expect(days == c.expected)
-        #expect(row.removedAt == nil)
+        #expect(row.shown == c.shown)
         #expect(row.fingerprint == c.record.fingerprint && row.source == c.record.source)
     }
 

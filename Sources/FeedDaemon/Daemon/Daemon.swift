@@ -57,6 +57,8 @@ public final class Daemon: Sendable {
         case signal(Int32)
         case rescanTimer
         case retryTimer
+        /// The clock changes a feed now (an opening's closing date, a closed entry's window end).
+        case deadline
     }
 
     /// Runs until SIGTERM or SIGINT; returns normally then (exit status 0).
@@ -84,7 +86,7 @@ public final class Daemon: Sendable {
         // The initial scan: everything on disk now; the watcher already queues what changes during it.
         let health = Health()
         var failures = FailureLog(logger: logger)
-        if let report = await runPipeline(pipeline, scope: .full, repeatProblems: true, health: health, failures: &failures) {
+        if let report = await runPipeline(pipeline, scope: .full, repeatProblems: true, health: health, failures: &failures, timers: timers) {
             logger.info("watching \(config.source) (\(report.filesScanned) files); feeds in \(config.output)",
                         metadata: ["event": "ready", "files": "\(report.filesScanned)"])
         } else {
@@ -117,13 +119,21 @@ public final class Daemon: Sendable {
                 if failures.pending { continue }
                 let scope: Pipeline.Scope = batch.needsRescan ? .full : .paths(changed: batch.changedPaths, removed: batch.removedPaths)
                 if batch.isEmpty { continue }
-                if await runPipeline(pipeline, scope: scope, repeatProblems: false, health: health, failures: &failures) == nil {
+                if await runPipeline(pipeline, scope: scope, repeatProblems: false, health: health, failures: &failures, timers: timers) == nil {
                     timers.scheduleRetry(after: failures.backoff)
                 }
                 notifier.status(await status(pipeline, failures))
             case .rescanTimer, .retryTimer:
                 if stopRequested.withLock({ $0 }) { continue }
-                if await runPipeline(pipeline, scope: .full, repeatProblems: false, health: health, failures: &failures) == nil {
+                if await runPipeline(pipeline, scope: .full, repeatProblems: false, health: health, failures: &failures, timers: timers) == nil {
+                    timers.scheduleRetry(after: failures.backoff)
+                }
+                notifier.status(await status(pipeline, failures))
+            case .deadline:
+                // No file changed: the run only does the clock's work (and finds nothing else to read).
+                if stopRequested.withLock({ $0 }) || failures.pending { continue }
+                if await runPipeline(pipeline, scope: .paths(changed: [], removed: []), repeatProblems: false, health: health,
+                                     failures: &failures, timers: timers) == nil {
                     timers.scheduleRetry(after: failures.backoff)
                 }
                 notifier.status(await status(pipeline, failures))
@@ -155,7 +165,7 @@ public final class Daemon: Sendable {
                     config = fresh
                     timers.scheduleRescan(every: rescanInterval(config, watchLimited: watchLimited))
                     logger.info("configuration reloaded from \(config.file ?? "built-in defaults")", metadata: ["event": "reloaded"])
-                    if await runPipeline(pipeline, scope: .full, repeatProblems: true, health: health, failures: &failures) == nil {
+                    if await runPipeline(pipeline, scope: .full, repeatProblems: true, health: health, failures: &failures, timers: timers) == nil {
                         timers.scheduleRetry(after: failures.backoff)
                     }
                 } catch let error as ConfigError {
@@ -214,15 +224,17 @@ public final class Daemon: Sendable {
         watchLimited ? min(config.daemon.rescanInterval, .seconds(30)) : config.daemon.rescanInterval
     }
 
-    /// Runs the pipeline on its thread and logs its outcome; nil when it failed.
+    /// Runs the pipeline on its thread and logs its outcome; nil when it
+    /// failed. After a run that succeeded, the deadline timer is set for the
+    /// next moment the clock changes a feed.
     private func runPipeline(_ pipeline: PipelineThread, scope: Pipeline.Scope, repeatProblems: Bool,
-                             health: Health, failures: inout FailureLog) async -> RunReport? {
+                             health: Health, failures: inout FailureLog, timers: Timers) async -> RunReport? {
         health.begin()
         defer { health.end() }
         let outcome = await pipeline.perform { p -> Result<RunReport, PipelineError> in
             do throws(PipelineError) {
                 let report = try p.run(.init(dryRun: false, repeatKnownProblems: repeatProblems), scope: scope)
-                if !report.events.isEmpty || !report.rejections.isEmpty || scope == .full && repeatProblems {
+                if !report.events.isEmpty || !report.rejections.isEmpty || !report.closedUnseen.isEmpty || scope == .full && repeatProblems {
                     p.logSummary(report, dryRun: false)
                 }
                 return .success(report)
@@ -233,6 +245,7 @@ public final class Daemon: Sendable {
         switch outcome {
         case let .success(report):
             failures.succeeded()
+            timers.scheduleDeadline(at: report.nextDeadline)
             return report
         case let .failure(error):
             failures.failed(error)
@@ -390,6 +403,7 @@ final class Timers: Sendable {
     private let sink: AsyncStream<Daemon.DaemonEvent>.Continuation
     private let rescan = Mutex<Task<Void, Never>?>(nil)
     private let retry = Mutex<Task<Void, Never>?>(nil)
+    private let deadline = Mutex<Task<Void, Never>?>(nil)
 
     init(sink: AsyncStream<Daemon.DaemonEvent>.Continuation) { self.sink = sink }
 
@@ -414,9 +428,27 @@ final class Timers: Sendable {
         retry.withLock { $0?.cancel(); $0 = task }
     }
 
+    /// Fires `.deadline` just after the wall clock reaches `time` (a
+    /// Timestamp is whole seconds: the first instant at which it has passed);
+    /// nil cancels it. Replaces the one set before.
+    func scheduleDeadline(at time: Timestamp?) {
+        let sink = self.sink
+        let task = time.map { time in
+            Task.detached {
+                var now = timespec()
+                clock_gettime(CLOCK_REALTIME, &now)
+                let nanos = (time.seconds - Int64(now.tv_sec)) * 1_000_000_000 - Int64(now.tv_nsec) + 5_000_000
+                if nanos > 0 { try? await Task.sleep(for: .nanoseconds(nanos)) }
+                if !Task.isCancelled { sink.yield(.deadline) }
+            }
+        }
+        deadline.withLock { $0?.cancel(); $0 = task }
+    }
+
     func cancelAll() {
         rescan.withLock { $0?.cancel() }
         retry.withLock { $0?.cancel() }
+        deadline.withLock { $0?.cancel() }
     }
 }
 

@@ -8,21 +8,29 @@ import Logging
 /// What the ingest of a run's changes concluded.
 struct Ingested: Sendable {
     var events: [Event] = []
+    /// Every standing conflict (claims that lost, this run's and earlier ones').
     var conflicts: [KeyConflict] = []
     /// Problems found in the files read this run.
     var rejections: [Rejection] = []
     /// Files that are other names (hard links) of a file read under a smaller name.
     var aliases: [(alias: String, of: String)] = []
+    /// Entries first seen after their closing date: never published.
+    var closedUnseen: [StoredEntry] = []
     /// The feeds the rows written or removed belong to.
     var touches: FeedTouches
     var filesParsed = 0
+    /// When the clock next changes a feed with no file changing: an entry's
+    /// closing date, or the end of a closed entry's window.
+    var nextDeadline: Timestamp?
 }
 
 /// Parse → diff → state rows. The changed files are read and parsed on
 /// every core while this thread takes their outcomes in path order, diffs
 /// each file's entries (`DiffStream`, which also dates the rows) and writes
 /// the rows, so the state is written while later files are still being
-/// parsed. Call inside the run's transaction.
+/// parsed. Then the clock's work: entries whose closing date passed are
+/// closed, and feeds whose closed entries' window ended since the last run
+/// are noted for rendering. Call inside the run's transaction.
 struct Ingest {
     let tree: SourceTree
     let store: StateStore
@@ -33,8 +41,14 @@ struct Ingest {
     func run(_ changes: SourceChanges) throws -> Ingested {
         var ingested = Ingested(touches: FeedTouches(dimensions: Set(feeds.flatMap(\.groupBy))))
         var known = try Known(store: store, changes: changes)
-        var stream = DiffStream(now: now, capacity: changes.changed.count)
-        for path in changes.deleted { stream.touch(path) }
+        let significant = Self.significant(feeds)
+        // Both lists are sorted: whether the run touches a path is a binary search.
+        let changed = changes.changed, deleted = changes.deleted
+        var stream = DiffStream(now: now, capacity: changed.count,
+                                touching: { changed.containsSorted($0) || deleted.containsSorted($0) },
+                                significant: significant, floor: try store.lastAssigned())
+        for path in deleted { stream.touch(path) }
+        let digests = !significant.isEmpty
         // The first (smallest) name of a file with several claims it; the others add nothing.
         var names: [FileIdentity: String] = [:]
 
@@ -49,8 +63,8 @@ struct Ingest {
             if let row = stream.offer(record, old: old) { try write(row, replacing: old) }
         }
 
-        var progress = Progress(total: changes.changed.count, logger: logger)
-        try parseInOrder(changes.changed) { outcome in
+        var progress = Progress(total: changed.count, logger: logger)
+        try parseInOrder(changed, digests: digests) { outcome in
             progress.tick()
             ingested.filesParsed += 1
             let path = outcome.path
@@ -78,22 +92,96 @@ struct Ingest {
                     names[stamp.identity] = path
                 }
                 stream.touch(path)
-                for record in file.records { try offer(record) }
+                var records = file.records
                 if !file.listingItems.isEmpty {
                     // `resolve` keeps the items' order, so each entry pairs with its sketch.
                     let resolved = ListingIdentity.resolve(items: file.listingItems, previous: known.listing(path))
-                    for (entry, item) in zip(resolved, file.listingItems) { try offer(EntryRecord(entry, sketch: item.sketch.bytes)) }
+                    for (entry, item) in zip(resolved, file.listingItems) {
+                        var record = EntryRecord(entry, sketch: item.sketch.bytes)
+                        if digests { record.digests = FieldDigests(entry) }
+                        records.append(record)
+                    }
+                    // In the file's order: what comes first is the newest when times are assigned.
+                    if !file.records.isEmpty { records = records.enumerated().sorted { ($0.element.line, $0.offset) < ($1.element.line, $1.offset) }.map(\.element) }
                 }
+                for record in records { try offer(record) }
             }
         }
         let result = stream.finish(candidates: known.rows.values)
-        for removed in result.removals {
-            try write(removed, replacing: known.rows[removed.key])
+        for row in result.rows {
+            try write(row, replacing: known.rows[row.key])
         }
-        for path in changes.deleted { try store.deleteFile(path: path) }
+        for path in deleted { try store.deleteFile(path: path) }
+        if let last = result.lastAssigned { try store.setLastAssigned(last) }
         ingested.events = result.events
-        ingested.conflicts = result.conflicts
+        ingested.closedUnseen = result.closedUnseen
+
+        // Claims: most states have none, and a run that finds none has nothing to forget.
+        let hadClaims = try store.hasClaims()
+        if hadClaims || !result.conflicts.isEmpty {
+            try store.replaceClaims(of: hadClaims ? result.touched : [], with: result.conflicts)
+            ingested.conflicts = try store.standingConflicts()
+        }
+
+        let clock = try keepTime(write: write, note: { ingested.touches.note($0) })
+        ingested.events += clock.events
+        ingested.events.sort { ($0.source, $0.key.rawValue, $0.change.rawValue) < ($1.source, $1.key.rawValue, $1.change.rawValue) }
+        ingested.nextDeadline = clock.next
         return ingested
+    }
+
+    /// The clock's work, every run: entries whose closing date passed are
+    /// closed (`removed`, at that date); closed entries whose window (the
+    /// feeds' `closed_days`) ended since the last run take their feeds with
+    /// them into this run's rendering, which leaves them out.
+    /// - Returns: the `removed` events, and when the clock next changes a feed.
+    private func keepTime(write: (StoredEntry, StoredEntry?) throws -> Void,
+                          note: (StoredEntry) -> Void) throws -> (events: [Event], next: Timestamp?) {
+        var events: [Event] = []
+        for row in try store.due(at: now) {
+            let closedAt = row.closes ?? now
+            try write(EntryRow.removed(row, at: closedAt), row)
+            events.append(Event(change: .removed, key: row.key, kind: row.kind, title: row.title, source: row.source))
+        }
+        let lastRun = try store.lastRun()
+        var next = try store.nextClosing(after: now)
+        for (kind, days) in Self.closedWindows(feeds) {
+            for d in days {
+                let window = Int64(d) * 86_400
+                if let lastRun {
+                    for row in try store.closed(kind: kind, between: Timestamp(seconds: lastRun.seconds - window),
+                                                and: Timestamp(seconds: now.seconds - window)) {
+                        note(row)
+                    }
+                }
+                if let first = try store.earliestClosed(kind: kind, after: Timestamp(seconds: now.seconds - window)) {
+                    let leaves = Timestamp(seconds: first.seconds + window)
+                    next = min(next ?? leaves, leaves)
+                }
+            }
+        }
+        try store.setLastRun(now)
+        return (events, next)
+    }
+
+    /// Per kind, the fields whose change is news, when its feeds do not count
+    /// every field (none listed: every edit is news, and no digest is taken).
+    /// With several feeds of one kind, a field any of them names counts.
+    static func significant(_ feeds: [FeedSpec]) -> [EntryKind: Set<EntryField>] {
+        var out: [EntryKind: Set<EntryField>] = [:]
+        for kind in EntryKind.allCases {
+            let fields = feeds.filter { $0.kind == kind }.reduce(into: Set<EntryField>()) { $0.formUnion($1.significant) }
+            if fields != Set(EntryField.allCases) { out[kind] = fields }
+        }
+        return out
+    }
+
+    /// Per kind, the distinct `closed_days` windows of its feeds (0 excluded).
+    static func closedWindows(_ feeds: [FeedSpec]) -> [(EntryKind, [Int])] {
+        EntryKind.allCases.compactMap { kind in
+            let days = Set(feeds.filter { $0.kind == kind && $0.closedDays > 0 }.map(\.closedDays)).sorted()
+            return days.isEmpty ? nil : (kind, days)
+        }
     }
 
     /// One file's outcome: what reading it gave, and what it holds.
@@ -107,7 +195,7 @@ struct Ingest {
     /// Reads and parses `paths` on every core and hands each outcome to
     /// `consume`, on this thread and in the order of `paths`. Bodies are
     /// dropped as soon as the fingerprint is taken (`ScannedFile`).
-    private func parseInOrder(_ paths: [String], consume: (Outcome) throws -> Void) throws {
+    private func parseInOrder(_ paths: [String], digests: Bool, consume: (Outcome) throws -> Void) throws {
         guard !paths.isEmpty else { return }
         let tree = self.tree
         let rootFD = open(tree.root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
@@ -118,7 +206,7 @@ struct Ingest {
             let read = tree.read(path, rootFD: root)
             guard case let .bytes(bytes, stamp) = read else { return Outcome(path: path, read: read) }
             // The bytes are not kept past the parse.
-            return Outcome(path: path, read: .bytes([], stamp), file: SourceFile.scan(bytes: bytes, path: path))
+            return Outcome(path: path, read: .bytes([], stamp), file: SourceFile.scan(bytes: bytes, path: path, digests: digests))
         }, consume: consume)
     }
 }
@@ -155,9 +243,21 @@ private struct Known {
     /// What the state held of a listing page: its live items, to pair with the page's items now.
     mutating func listing(_ source: String) -> [KnownListingEntry] {
         if listings == nil {
-            listings = Dictionary(grouping: rows.values.filter { !$0.isRemoved && $0.sketch != nil }, by: \.source)
+            listings = Dictionary(grouping: rows.values.filter { !$0.isRemoved }, by: \.source)
                 .mapValues { $0.compactMap(KnownListingEntry.init) }
         }
         return listings?[source] ?? []
+    }
+}
+
+extension Array where Element == String {
+    /// Whether this array, sorted ascending, holds `value`.
+    func containsSorted(_ value: String) -> Bool {
+        var low = startIndex, high = endIndex
+        while low < high {
+            let mid = (low + high) / 2
+            if self[mid] < value { low = mid + 1 } else { high = mid }
+        }
+        return low < endIndex && self[low] == value
     }
 }

@@ -25,8 +25,21 @@ struct Announcement: Sendable {
                         metadata: ["event": "hard-link", "source": "\(a.alias)", "winner": "\(a.of)"])
         }
         for c in report.conflicts {
-            logger.warning("conflict: id \(c.key) in \(Pipeline.field(c.loser)) is also in \(Pipeline.field(c.winner)); keeping \(Pipeline.field(c.winner))",
-                           metadata: ["event": "conflict", "id": "\(c.key)", "source": "\(c.loser)", "winner": "\(c.winner)"])
+            let place = Pipeline.field(c.loser) + (c.line.map { ":\($0)" } ?? "")
+            var meta: Logger.Metadata = ["event": "conflict", "id": "\(c.key)", "source": "\(c.loser)", "winner": "\(c.winner)"]
+            if let line = c.line { meta["line"] = "\(line)" }
+            if c.winner == c.loser {
+                logger.warning("conflict: id \(c.key) appears again at \(place); the first one is kept; give each entry its own id", metadata: meta)
+            } else {
+                logger.warning("conflict: id \(c.key) at \(place) is also in \(Pipeline.field(c.winner)), which keeps it; give each entry its own id",
+                               metadata: meta)
+            }
+        }
+        for e in report.closedUnseen {
+            let closed = e.removedAt ?? e.closes ?? e.firstSeen
+            logger.info("not published: \(e.kind.rawValue) \(LogEscape.quoted(e.title)) in \(Pipeline.field(e.source)) closed on \(closed.rfc3339), before feedd first saw it",
+                        metadata: ["event": "closed-unseen", "kind": .string(e.kind.rawValue), "key": "\(e.key)", "title": .string(e.title),
+                                   "source": .string(e.source), "closed": .string(closed.rfc3339)])
         }
         // A first run has an event per entry: at `warning` and above, none of them is built.
         guard logger.logLevel <= .notice else { return }
@@ -35,7 +48,9 @@ struct Announcement: Sendable {
         for e in report.events {
             let feed = feedOf[e.kind] ?? ""
             let id = settings.site.entryID(kind: e.kind, key: e.key)
-            logger.notice("\(e.change.rawValue) \(e.kind.rawValue) \(LogEscape.quoted(e.title)) id=\(id) feed=\(feed) source=\(Pipeline.field(e.source))",
+            // A quiet revision is not news: `info`, below the notices readers follow.
+            logger.log(level: e.change == .revised ? .info : .notice,
+                       "\(e.change.rawValue) \(e.kind.rawValue) \(LogEscape.quoted(e.title)) id=\(id) feed=\(feed) source=\(Pipeline.field(e.source))",
                           metadata: ["event": .string(e.change.rawValue), "kind": .string(e.kind.rawValue), "id": .string(id),
                                      "title": .string(e.title), "feed": .string(feed), "source": .string(e.source)])
         }
@@ -77,8 +92,11 @@ extension Pipeline {
         }
         let rejectedFiles = Set(report.rejections.map(\.source)).count
         let seconds = (report.seconds * 1000).rounded() / 1000
-        logger.info("\(dryRun ? "dry run: " : "")\(count(.new)) new, \(count(.updated)) updated, \(count(.removed)) removed; \(rejectedFiles) file(s) rejected; \(report.filesParsed) of \(report.filesScanned) files read; \(feeds.joined(separator: ", ")); \(seconds) s",
-                    metadata: ["event": "summary", "new": "\(count(.new))", "updated": "\(count(.updated))",
+        let revised = count(.revised) > 0 ? ", \(count(.revised)) revised" : ""
+        let conflicts = report.conflicts.isEmpty ? "" : "; \(report.conflicts.count) conflict(s)"
+        logger.info("\(dryRun ? "dry run: " : "")\(count(.new)) new, \(count(.updated)) updated\(revised), \(count(.removed)) removed; \(rejectedFiles) file(s) rejected\(conflicts); \(report.filesParsed) of \(report.filesScanned) files read; \(feeds.joined(separator: ", ")); \(seconds) s",
+                    metadata: ["event": "summary", "new": "\(count(.new))", "updated": "\(count(.updated))", "revised": "\(count(.revised))",
+                               "conflicts": "\(report.conflicts.count)",
                                "removed": "\(count(.removed))", "rejected": "\(rejectedFiles)",
                                "files": "\(report.filesScanned)", "parsed": "\(report.filesParsed)",
                                "seconds": "\(seconds)", "dry_run": "\(dryRun)"])

@@ -36,22 +36,39 @@ struct FeedItems {
     /// What cached HTML was rendered for: it is reused only for the same.
     var htmlBase: String { baseURL + "|" + AtomWriter.generatorVersion }
 
-    /// The entries each feed shows, newest first.
-    mutating func items(for feeds: [FeedSpec]) throws -> [[FeedItem]] {
+    /// The entries each feed shows, newest first: its newest live entries
+    /// and, in a feed with a `closed_days` window, the entries that closed
+    /// (or left) within it, marked closed.
+    mutating func items(for feeds: [FeedSpec], at now: Timestamp) throws -> [[FeedItem]] {
         // Per-category feeds of one kind come from one pass over its entries.
         var byFacet: [EntryKind: [Facet: [StoredEntry]]] = [:]
+        var closed: [EntryKind: [StoredEntry]] = [:]
         for kind in EntryKind.allCases {
-            let categories = feeds.filter { $0.kind == kind && $0.facet != nil }
+            let ofKind = feeds.filter { $0.kind == kind }
+            if let days = ofKind.map(\.closedDays).max(), days > 0 {
+                closed[kind] = try store.closed(kind: kind, since: Timestamp(seconds: now.seconds - Int64(days) * 86_400))
+            }
+            let categories = ofKind.filter { $0.facet != nil }
             guard let cap = categories.map(\.cap).max() else { continue }
             byFacet[kind] = try store.newest(kind: kind, facets: Set(categories.compactMap(\.facet)), limit: cap)
         }
         var newest: [[StoredEntry]] = []
         for feed in feeds {
+            var rows: [StoredEntry]
             if let facet = feed.facet {
-                newest.append(Array((byFacet[feed.kind]?[facet] ?? []).prefix(feed.cap)))
+                rows = Array((byFacet[feed.kind]?[facet] ?? []).prefix(feed.cap))
             } else {
-                newest.append(try store.newest(kind: feed.kind, limit: feed.cap))
+                rows = try store.newest(kind: feed.kind, limit: feed.cap)
             }
+            let since = Timestamp(seconds: now.seconds - Int64(feed.closedDays) * 86_400)
+            let shownClosed = (closed[feed.kind] ?? []).filter { row in
+                feed.closedDays > 0 && (row.removedAt ?? now) >= since && feed.facet.map { row.facets.contains($0) } ?? true
+            }
+            if !shownClosed.isEmpty {
+                // In the feed's order (the state's): published, newest first, then key.
+                rows = Array((rows + shownClosed).sorted { ($1.published, $0.key) < ($0.published, $1.key) }.prefix(feed.cap))
+            }
+            newest.append(rows)
         }
         var needed: [EntryKey: StoredEntry] = [:]
         for row in newest.joined() where built[row.key] == nil { needed[row.key] = row }
@@ -74,8 +91,10 @@ struct FeedItems {
                 built[row.key] = item
             } else if let (entry, html) = try store.payload(key: row.key, fingerprint: row.fingerprint, htmlBase: htmlBase) {
                 if let html {
-                    built[row.key] = FeedItem(entry: entry, published: row.published, updated: row.updated,
-                                              contentHTML: html, summary: Summary.paragraph(markdown: entry.body))
+                    var item = FeedItem(entry: entry, published: row.published, updated: row.updated,
+                                        contentHTML: html, summary: Summary.paragraph(markdown: entry.body))
+                    item.date(by: row)
+                    built[row.key] = item
                 } else {
                     toRender.append((row, entry))
                 }
@@ -83,10 +102,11 @@ struct FeedItems {
                 fromSource[row.source, default: []].append(row)
             }
         }
-        // Listing pages need the state to tell their items apart: read here, on the state's thread.
+        // Items keyed by content (listing pages, id-less JSON items) need the
+        // state to tell them apart: read here, on the state's thread.
         var files: [(source: String, rows: [StoredEntry])] = []
         for (source, rows) in fromSource.sorted(by: { $0.key < $1.key }) {
-            if SourceFormat(path: source) == .listing {
+            if rows.contains(where: { $0.sketch != nil }) {
                 let entries = try listingEntries(source)
                 for row in rows {
                     if let entry = entries[row.key] { toRender.append((row, entry)) } else { try fallBack(row, into: &toRender) }
@@ -107,9 +127,11 @@ struct FeedItems {
         }
         let baseURL = self.baseURL
         let items = concurrentMap(toRender) { pair in
-            FeedItem(entry: pair.entry, published: pair.row.published, updated: pair.row.updated,
-                     contentHTML: HTMLContent.render(markdown: pair.entry.body, baseURL: baseURL),
-                     summary: Summary.paragraph(markdown: pair.entry.body))
+            var item = FeedItem(entry: pair.entry, published: pair.row.published, updated: pair.row.updated,
+                                contentHTML: HTMLContent.render(markdown: pair.entry.body, baseURL: baseURL),
+                                summary: Summary.paragraph(markdown: pair.entry.body))
+            item.date(by: pair.row)
+            return item
         }
         for item in items {
             built[item.entry.key] = item
@@ -123,12 +145,12 @@ struct FeedItems {
         if let entry = try store.lastPublished(key: row.key) { list.append((row, entry)) }
     }
 
-    /// A listing page's entries, with the keys the state gave its items.
+    /// A file's entries (a listing page's, a JSON array's), with the keys the state gave its items.
     private func listingEntries(_ source: String) throws -> [EntryKey: Entry] {
         guard case let .bytes(bytes, _) = tree.read(source) else { return [:] }
         let file = SourceFile.parse(bytes: bytes, path: source)
         let previous = try store.entries(source: source).compactMap(KnownListingEntry.init)
-        let entries = ListingIdentity.resolve(items: file.listingItems, previous: previous)
+        let entries = file.entries + ListingIdentity.resolve(items: file.listingItems, previous: previous)
         return Dictionary(entries.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
     }
 }
@@ -150,8 +172,7 @@ final class ItemMemory {
     func item(for row: StoredEntry, htmlBase: String) -> FeedItem? {
         guard let k = kept[row.key], k.fingerprint == row.fingerprint, k.htmlBase == htmlBase else { return nil }
         var item = k.item
-        item.published = row.published
-        item.updated = max(row.updated, row.published)
+        item.date(by: row)
         return item
     }
 

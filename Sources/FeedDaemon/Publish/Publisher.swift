@@ -35,6 +35,8 @@ struct Publisher {
     let store: StateStore
     let tree: SourceTree
     let memory: ItemMemory
+    /// The run's time: which closed entries feeds still hold.
+    let now: Timestamp
 
     /// - Returns: every file of every feed, written or not, and how many feeds (pages included) were rendered.
     func publish(_ touches: FeedTouches, into batch: AtomicBatch, phases: inout PhaseClock) throws -> (files: [PublishedFile], rendered: Int) {
@@ -59,7 +61,7 @@ struct Publisher {
                 || feed.spec.formats.contains { isStale(feed.spec.file(for: $0)) }
         }
         var items = FeedItems(store: store, tree: tree, baseURL: site.baseURL, memory: memory)
-        let renderedItems = try items.items(for: dirty.map(\.spec))
+        let renderedItems = try items.items(for: dirty.map(\.spec), at: now)
         phases.lap("render: items")
         var shown: [String: [FeedItem]] = [:]
         var files: [String: [PublishedFile]] = [:]
@@ -119,7 +121,7 @@ struct Publisher {
                 for feed in feeds {
                     let spec = feed.spec
                     if spec.facet == nil {
-                        let sectionItems = try shown[spec.name] ?? items.items(for: [spec])[0]
+                        let sectionItems = try shown[spec.name] ?? items.items(for: [spec], at: now)[0]
                         sections.append(IndexPage.Section(feed: spec, items: sectionItems, categories: []))
                     } else if !sections.isEmpty {
                         let count = shown[spec.name]?.count ?? records[spec.name]?.entries ?? 0
@@ -209,7 +211,8 @@ struct Publisher {
                      site.author, site.authorURI ?? "", site.language, "\(site.indexPage)", "\(site.stylesheet)"]
         for feed in settings.feeds {
             parts += [feed.name, feed.file, feed.kind.rawValue, feed.title, feed.subtitle ?? "", "\(feed.cap)",
-                      feed.formats.sorted().map(\.rawValue).joined(separator: ","), feed.groupBy.map(\.rawValue).joined(separator: ",")]
+                      feed.formats.sorted().map(\.rawValue).joined(separator: ","), feed.groupBy.map(\.rawValue).joined(separator: ","),
+                      "\(feed.closedDays)"]
         }
         return Fingerprint(ofText: parts.joined(separator: "\u{1F}")).description
     }

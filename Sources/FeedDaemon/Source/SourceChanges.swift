@@ -70,6 +70,7 @@ struct SourceChanges: Sendable {
             for old in stored { names[old.stamp.identity, default: []].append(old.path) }
             changes.addNames(of: linked) { names[$0] ?? [] }
         }
+        do { try changes.addClaimants(store) } catch { throw .state(error.description) }
         changes.sort()
         return changes
     }
@@ -106,6 +107,7 @@ struct SourceChanges: Sendable {
             var names: [FileIdentity: [String]] = [:]
             for identity in Set(linked) { names[identity] = try store.filePaths(of: identity) }
             changes.addNames(of: linked) { names[$0] ?? [] }
+            try changes.addClaimants(store)
         } catch {
             throw .state(error.description)
         }
@@ -126,6 +128,21 @@ struct SourceChanges: Sendable {
                 changed.append(path)
             }
         }
+    }
+
+    /// Claims that lost: when a file that owns a key another file also
+    /// claims changes or goes, the claimant is read again too, so it can take
+    /// the entry over (`DiffStream`). Most states hold no such claim.
+    private mutating func addClaimants(_ store: StateStore) throws(StoreError) {
+        guard !changed.isEmpty || !deleted.isEmpty, try store.hasClaims() else { return }
+        var listed = Set(changed)
+        let goneNames = Set(deleted)
+        var added = Set<String>()
+        for path in try store.claimants(of: changed + deleted) where !goneNames.contains(path) && listed.insert(path).inserted {
+            changed.append(path)
+            added.insert(path)
+        }
+        unchangedProblems.removeAll { added.contains($0.source) }
     }
 
     private mutating func sort() {
