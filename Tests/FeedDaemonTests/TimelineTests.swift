@@ -165,6 +165,8 @@ struct TimelineTests {
         }
         let lateBy = Date().timeIntervalSince1970 - Double(closesAt)
         #expect(closedWithin && lateBy < 1.0, "marked closed \(lateBy) s after its closing date\n\(daemon.log.tail())")
+        // Its line is written right after the feeds are renamed: it may reach the reader a moment later.
+        #expect(await daemon.log.wait(for: "removed", source: "jobs/soon.md", timeout: .seconds(2)), "\(daemon.log.tail())")
         #expect(daemon.log.lines(event: "removed", source: "jobs/soon.md").count == 1, "\(daemon.log.tail())")
         // The job closed before feedd saw it: never in the feed, never announced.
         #expect(!DaemonHarness.text(scratch.openings).contains("Closed before"))

@@ -52,10 +52,13 @@ struct Ingest {
         // The first (smallest) name of a file with several claims it; the others add nothing.
         var names: [FileIdentity: String] = [:]
 
+        // The earliest closing date ahead among the rows written (the clock's next duty, on a first run).
+        var nextClosing: Timestamp?
         func write(_ row: StoredEntry, replacing old: StoredEntry?) throws {
             try store.put(entry: row)
             if let old { ingested.touches.note(old) }
             ingested.touches.note(row)
+            if row.removedAt == nil, let closes = row.closes, closes > now { nextClosing = min(nextClosing ?? closes, closes) }
         }
 
         func offer(_ record: EntryRecord) throws {
@@ -123,10 +126,20 @@ struct Ingest {
             ingested.conflicts = try store.standingConflicts()
         }
 
-        let clock = try keepTime(write: write, note: { ingested.touches.note($0) })
-        ingested.events += clock.events
-        ingested.events.sort { ($0.source, $0.key.rawValue, $0.change.rawValue) < ($1.source, $1.key.rawValue, $1.change.rawValue) }
-        ingested.nextDeadline = clock.next
+        if known.isEmptyState {
+            // Nothing was stored before this run: nothing else can be due or
+            // closed, and the state's indexes may still be waiting for the bulk
+            // load to build them (so no query of the whole table here).
+            try store.setLastRun(now)
+            ingested.nextDeadline = nextClosing
+        } else {
+            let clock = try keepTime(write: write, note: { ingested.touches.note($0) })
+            if !clock.events.isEmpty {
+                ingested.events += clock.events
+                ingested.events.sort { ($0.source, $0.key.rawValue, $0.change.rawValue) < ($1.source, $1.key.rawValue, $1.change.rawValue) }
+            }
+            ingested.nextDeadline = clock.next
+        }
         return ingested
     }
 
@@ -232,6 +245,9 @@ private struct Known {
             }
         }
     }
+
+    /// The state held no entry before this run (a first run).
+    var isEmptyState: Bool { complete && rows.isEmpty }
 
     mutating func row(_ key: EntryKey) throws -> StoredEntry? {
         if let row = rows[key] { return row }
