@@ -42,7 +42,9 @@ At the end: one more daemon start, the writer stops, and we wait until the
 feeds and the daemon's log have not changed for 2 s. Then
   * no `.*.tmp-*` file is left in the output dir;
   * the feeds are byte-identical to those a fresh `feedd --once` writes from
-    the same tree into an empty output and state dir;
+    the same tree into an empty output and state dir (entries carry their
+    own `updated:` and closed openings leave at once, so the daemon's
+    history leaves no trace a fresh run could not make);
   * every entry that existed for at least --min-life seconds (default 3) has a
     `new` line in some daemon run's log (duplicates after a crash are fine).
     An entry whose whole life fell while no daemon could have seen it (no run
@@ -132,6 +134,9 @@ class Writer(threading.Thread):
             lines += [f'title: "Crash-test opening {n}"', f"date: {date}",
                       f"link: https://example.org/crash/jobs/{n}",
                       'location: "US, WA, Seattle"', "team: Reliability"]
+        # An `updated:` of its own: an edit's `updated` is then the file's, not
+        # the moment the daemon saw it, so the feeds can equal a fresh run's.
+        lines += [f"updated: {moment.strftime('%Y-%m-%dT%H:%M:%SZ')}"]
         lines += ["tags: [crash]", "---",
                   f"Entry {n} survives SIGKILL (revision {revision}). It has a short summary.",
                   "",
@@ -405,6 +410,8 @@ file = "openings.atom"
 kind = "job"
 title = "Crash-test openings"
 cap = 50
+# Deleted openings leave at once, as in a fresh run (which never saw them).
+closed_days = 0
 """)
 
 

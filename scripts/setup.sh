@@ -3,7 +3,8 @@
 # Idempotent and quiet when everything is there. Debian/Ubuntu (apt-get).
 #   scripts/setup.sh          build and run: libxml2, cmark-gfm and SQLite headers, pkg-config
 #   scripts/setup.sh --test   also the tools the tests use: xmllint, newsboat,
-#                             systemd-analyze, inotify tools, python3-venv
+#                             systemd-analyze, inotify tools, python3-venv,
+#                             the jsonschema Python library (log contract tests)
 set -euo pipefail
 
 want_test=0
@@ -34,4 +35,10 @@ if [ "${#missing[@]}" -gt 0 ]; then
         $sudo apt-get update -qq >/dev/null
         $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
     fi
+fi
+
+# The log contract's tests validate real lines with python-jsonschema (PyPI).
+if [ "$want_test" = 1 ] && ! python3 -c "import jsonschema" >/dev/null 2>&1; then
+    echo "setup: installing the jsonschema Python library" >&2
+    python3 -m pip install -q jsonschema >/dev/null
 fi

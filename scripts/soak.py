@@ -279,9 +279,13 @@ def write_config(work, src, out, state):
         kept.append(line)
     head = f'source = "{src}"\noutput = "{out}"\nstate_dir = "{state}"\n'
     daemon = '\n[daemon]\ndebounce_ms = 100\nmax_delay_ms = 1000\n'
+    # The sample's last table is the openings [[feed]]: deleted openings leave
+    # it at once, as in the fresh run the feeds are compared with (which never
+    # saw them open).
+    closed = 'closed_days = 0\n'
     # [daemon] must come before the [[feed]] tables only if it is a table of its own: append it.
     path = work / 'feedd.toml'
-    path.write_text(head + '\n'.join(kept) + '\n' + daemon)
+    path.write_text(head + '\n'.join(kept) + '\n' + closed + daemon)
     return path
 
 

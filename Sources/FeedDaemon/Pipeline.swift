@@ -34,6 +34,10 @@ public struct RunReport: Sendable {
     public var filesParsed = 0
     public var firstRun = false
     public var seconds = 0.0
+    /// Front-matter keys no entry reads, in the files read this run (one `warning` line each).
+    public var warnings: [Rejection] = []
+    /// Files rejected before that read clean this run (one `info` line each).
+    public var fixed: [String] = []
     /// Claims on an id another file holds: every one that stands, every run.
     public var conflicts: [KeyConflict] = []
     /// Entries first seen after their closing date: never published (one `info` line each).
@@ -154,6 +158,8 @@ public final class Pipeline {
                     report.events = ingested.events
                     report.conflicts = ingested.conflicts
                     report.closedUnseen = ingested.closedUnseen
+                    report.warnings = ingested.warnings
+                    report.fixed = ingested.fixed
                     report.nextDeadline = ingested.nextDeadline
                     report.aliases = ingested.aliases
                     report.filesParsed = ingested.filesParsed

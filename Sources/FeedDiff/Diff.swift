@@ -238,7 +238,7 @@ public struct DiffStream: Sendable {
     }
 
     private mutating func lose(_ record: EntryRecord, to winner: String) {
-        conflicts.append(KeyConflict(key: record.key, winner: winner, loser: record.source, line: record.line))
+        conflicts.append(KeyConflict(key: record.key, winner: winner, loser: record.source, line: record.line, kind: record.kind))
     }
 
     /// The verdict on a winning claim: its row now, or held for `finish`.

@@ -44,3 +44,14 @@ public struct Rejection: Error, Sendable, Equatable, CustomStringConvertible {
         return "\(source): \(message)"
     }
 }
+
+extension Rejection {
+    /// Several problems of one file as one: the first, with the others' lines
+    /// and messages appended (one log line per file names them all).
+    public static func combining(_ problems: [Rejection]) -> Rejection {
+        guard var first = problems.first else { return Rejection(source: "", message: "no problem") }
+        let more = problems.dropFirst().map { r in (r.line.map { "line \($0): " } ?? "") + r.message }
+        if !more.isEmpty { first.message += " (and \(more.count) more: " + more.joined(separator: "; ") + ")" }
+        return first
+    }
+}

@@ -6,13 +6,15 @@ import FeedModel
 /// already hold their values out of line, so a text value needs no box of its own.
 public enum FieldValue: Sendable, Equatable {
     case text(String, line: Int?)
+    /// A JSON number or boolean, as JSON wrote it: text fields refuse it (`"title": 42`).
+    case number(String, line: Int?)
     case list([FieldValue], line: Int?)
     case table([String: FieldValue], line: Int?)
     case null(line: Int?)
 
     public var line: Int? {
         switch self {
-        case let .text(_, line), let .list(_, line), let .table(_, line), let .null(line): return line
+        case let .text(_, line), let .number(_, line), let .list(_, line), let .table(_, line), let .null(line): return line
         }
     }
 }
@@ -23,7 +25,18 @@ public enum FieldValue: Sendable, Equatable {
 /// only to notice a repeat.
 struct EntryFields: Equatable {
     var kind, id, title, date, published, updated, link, url, authors, author, venue, team, tags, location, closes, body: FieldValue?
-    private var others: Set<String> = []
+    /// Names an entry does not read, with their lines: each is a warning
+    /// (a misspelt `titel:` would otherwise vanish without a word).
+    private(set) var unknown: [UnknownKey] = []
+
+    struct UnknownKey: Equatable {
+        var name: String
+        var line: Int?
+    }
+
+    /// Every name an entry reads, for suggestions.
+    static let known = ["kind", "id", "title", "date", "published", "updated", "link", "url", "authors", "author",
+                        "venue", "team", "tags", "location", "closes", "body"]
 
     init() {}
 
@@ -61,8 +74,47 @@ struct EntryFields: Equatable {
         case "location": return take(&location)
         case "closes": return take(&closes)
         case "body": return take(&body)
-        default: return others.insert(name).inserted
+        default:
+            guard !unknown.contains(where: { $0.name == name }) else { return false }
+            // In line order, whatever order the reader (a table, or the bytes) gives them in.
+            let key = UnknownKey(name: name, line: value.line)
+            let at = unknown.firstIndex { ($0.line ?? 0, $0.name) > (key.line ?? 0, key.name) } ?? unknown.endIndex
+            unknown.insert(key, at: at)
+            return true
         }
+    }
+
+    /// One warning per unknown name, in line order, with the closest known name when one is close.
+    func warnings(source: String) -> [Rejection] {
+        unknown.map { u in
+            let hint = Self.closest(to: u.name).map { "; did you mean `\($0)`?" } ?? "; feedd does not read it"
+            return Rejection(source: source, line: u.line, message: "unknown key `\(u.name)`\(hint) (the entry is published without it)")
+        }
+    }
+
+    /// The known name within two edits (a letter added, dropped, changed or
+    /// two swapped) of `name`, the nearest first; nil when none is that close.
+    static func closest(to name: String) -> String? {
+        let candidates = known.map { ($0, editDistance(name, $0)) }.filter { $0.1 <= min(2, max(1, name.count / 3)) }
+        return candidates.min { ($0.1, $0.0) < ($1.1, $1.0) }?.0
+    }
+
+    /// Optimal string alignment distance: insertions, deletions, substitutions and adjacent swaps.
+    static func editDistance(_ a: String, _ b: String) -> Int {
+        let a = Array(a.unicodeScalars), b = Array(b.unicodeScalars)
+        guard !a.isEmpty else { return b.count }
+        guard !b.isEmpty else { return a.count }
+        var d = [[Int]](repeating: [Int](repeating: 0, count: b.count + 1), count: a.count + 1)
+        for i in 0...a.count { d[i][0] = i }
+        for j in 0...b.count { d[0][j] = j }
+        for i in 1...a.count {
+            for j in 1...b.count {
+                let cost = a[i - 1] == b[j - 1] ? 0 : 1
+                d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost)
+                if i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1] { d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1) }
+            }
+        }
+        return d[a.count][b.count]
     }
 }
 
@@ -97,42 +149,80 @@ struct EntryBuilder {
 
     /// The entry without its body text: empty when `hasBody` (the caller
     /// has it), else the `body` field when there is one.
+    ///
+    /// Every field is checked, so one rejection names every problem of the
+    /// entry (`Rejection.combining`), not only the first.
     func build(_ f: EntryFields, hasBody: Bool) throws(Rejection) -> Entry {
-        let kind = try kindOf(f.kind)
-        let key: EntryKey
-        if let id = f.id, case .null = id {
-            key = EntryKey(sanitizing: defaultKey.text)
-        } else if let id = f.id {
-            let raw = try text(id, "id")
-            key = EntryKey(sanitizing: raw)
-            guard !key.rawValue.isEmpty else { throw reject(id, "id \(quoted(raw)) has no usable characters; use letters, digits and -") }
-        } else {
-            key = EntryKey(sanitizing: defaultKey.text)
+        var problems: [Rejection] = []
+        func check<T>(_ body: () throws(Rejection) -> T) -> T? {
+            do { return try body() } catch { problems.append(error); return nil }
         }
-        guard !key.rawValue.isEmpty else { throw Rejection(source: source, line: line, message: "cannot derive an id from the file name; add an id field") }
-
-        guard let titleValue = f.title else {
-            throw Rejection(source: source, line: line, message: "missing title; add `title: …`")
+        let kind = check { () throws(Rejection) in try kindOf(f.kind) }
+        let key: EntryKey? = check { () throws(Rejection) -> EntryKey in
+            let key: EntryKey
+            if let id = f.id, case .null = id {
+                key = EntryKey(sanitizing: defaultKey.text)
+            } else if let id = f.id {
+                let raw = try identifier(id)
+                key = EntryKey(sanitizing: raw)
+                guard !key.rawValue.isEmpty else { throw reject(id, "id \(quoted(raw)) has no usable characters; use letters, digits and -") }
+            } else {
+                key = EntryKey(sanitizing: defaultKey.text)
+            }
+            guard !key.rawValue.isEmpty else { throw Rejection(source: source, line: line, message: "cannot derive an id from the file name; add an id field") }
+            return key
         }
-        let title = try text(titleValue, "title").collapsingWhitespace()
-        guard !title.isEmpty else { throw reject(titleValue, "title is empty") }
-
+        let title = check { () throws(Rejection) -> String in
+            guard let titleValue = f.title else {
+                throw Rejection(source: source, line: line, message: "missing title; add `title: …`")
+            }
+            let title = try text(titleValue, "title").collapsingWhitespace()
+            guard !title.isEmpty else { throw reject(titleValue, "title is empty") }
+            return title
+        }
+        let published = check { () throws(Rejection) in try date(f.date ?? f.published, "date") }
+        let updated = check { () throws(Rejection) in try date(f.updated, "updated") }
+        let link = check { () throws(Rejection) in try self.link(f.link ?? f.url) }
+        let authors = check { () throws(Rejection) in try list(f.authors ?? f.author, "authors") }
+        let venue = check { () throws(Rejection) in try optionalText(f.venue, "venue") }
+        let team = check { () throws(Rejection) in try optionalText(f.team, "team") }
+        let tags = check { () throws(Rejection) in try list(f.tags, "tags") }
+        let location = check { () throws(Rejection) in try f.location.flatMap { v throws(Rejection) in try self.location(v) } }
+        let closes = check { () throws(Rejection) in try closingDate(f.closes) }
+        let body = check { () throws(Rejection) in hasBody ? nil : try optionalText(f.body, "body") }
+        guard problems.isEmpty, let kind, let key, let title else {
+            throw Rejection.combining(problems.sorted { ($0.line ?? 0) < ($1.line ?? 0) })
+        }
         var entry = Entry(key: key, kind: kind, title: title, source: source, line: line)
-        entry.published = try date(f.date ?? f.published, "date")
-        entry.updated = try date(f.updated, "updated")
-        entry.link = try optionalText(f.link ?? f.url, "link")
-        entry.authors = try list(f.authors ?? f.author, "authors")
-        entry.venue = try optionalText(f.venue, "venue")
-        entry.team = try optionalText(f.team, "team")
-        entry.tags = try list(f.tags, "tags")
-        if let value = f.location {
-            entry.location = try location(value)
-        }
-        entry.closes = try closingDate(f.closes)
-        if let value = f.body, !hasBody {
-            entry.body = try optionalText(value, "body") ?? ""
-        }
+        entry.published = published ?? nil
+        entry.updated = updated ?? nil
+        entry.link = link ?? nil
+        entry.authors = authors ?? []
+        entry.venue = venue ?? nil
+        entry.team = team ?? nil
+        entry.tags = tags ?? []
+        entry.location = location ?? nil
+        entry.closes = closes ?? nil
+        if let body = body ?? nil { entry.body = body }
         return entry
+    }
+
+    /// An `id`: text, or a whole number (JSON ids often are).
+    private func identifier(_ value: FieldValue) throws(Rejection) -> String {
+        if case let .number(n, _) = value, Int(n) != nil { return n }
+        return try text(value, "id")
+    }
+
+    /// `link` (or `url`): an absolute http or https URL. A relative one would
+    /// silently point into the feeds' own site.
+    private func link(_ value: FieldValue?) throws(Rejection) -> String? {
+        guard let value, let raw = try optionalText(value, "link") else { return nil }
+        let lower = raw.lowercased()
+        guard lower.hasPrefix("http://") || lower.hasPrefix("https://"),
+              let url = URL(string: raw), let host = url.host, !host.isEmpty else {
+            throw reject(value, "link \(quoted(raw)) is not an absolute http(s) URL; write it in full, e.g. https://example.org/papers/1")
+        }
+        return raw
     }
 
     private func kindOf(_ value: FieldValue?) throws(Rejection) -> EntryKind {
@@ -166,6 +256,7 @@ struct EntryBuilder {
             try checkCharacters(s, value, name)
             return s
         case .null: throw reject(value, "\(name) is empty")
+        case let .number(n, _): throw reject(value, "\(name) must be text, got \(n) (a JSON number or boolean); put it in quotes")
         case .list: throw reject(value, "\(name) must be text, not a list")
         case .table: throw reject(value, "\(name) must be text, not a table")
         }
@@ -197,7 +288,7 @@ struct EntryBuilder {
                 if !clean.isEmpty { out.append(clean) }
             }
             return out
-        case .table:
+        case .table, .number:
             throw reject(value, "\(name) must be a list, e.g. [a, b]")
         }
     }
@@ -255,7 +346,7 @@ struct EntryBuilder {
             }
             return Location(country: country, region: try optionalText(t["region"], "location.region"),
                             city: try optionalText(t["city"], "location.city"))
-        case .list:
+        case .list, .number:
             throw reject(value, "location must be text like \"US, WA, Seattle\"")
         }
     }

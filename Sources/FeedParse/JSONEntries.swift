@@ -12,6 +12,8 @@ public enum JSONEntries {
         public var entries: [Entry] = []
         public var items: [ListingItem] = []
         public var rejections: [Rejection] = []
+        /// One per key an object holds that an entry does not read.
+        public var warnings: [Rejection] = []
     }
 
     /// Parses every object; a bad object is rejected on its own (naming its
@@ -32,7 +34,9 @@ public enum JSONEntries {
         switch root {
         case let object as [String: Any]:
             let builder = EntryBuilder(source: source, line: objectLines.first ?? 1, defaultKey: .text(base))
-            out.entries = [try builder.build(EntryFields(fields(object, line: builder.line)), body: "")]
+            let fields = EntryFields(fields(object, line: builder.line))
+            out.entries = [try builder.build(fields, body: "")]
+            out.warnings = fields.warnings(source: source)
         case let array as [Any]:
             if array.isEmpty {
                 throw Rejection(source: source, line: 1, message: "the array holds no entries")
@@ -47,6 +51,7 @@ public enum JSONEntries {
                 let builder = EntryBuilder(source: source, line: line, defaultKey: .text(base))
                 do {
                     let entry = try builder.build(fields, body: "")
+                    out.warnings += fields.warnings(source: source)
                     if array.count == 1 || fields.hasID {
                         out.entries.append(entry)
                     } else {
@@ -73,7 +78,7 @@ public enum JSONEntries {
         case let s as String: return .text(s, line: line)
         case is NSNull: return .null(line: line)
         case let n as NSNumber:
-            return .text(n.stringValue, line: line)
+            return .number(n.stringValue, line: line)
         case let a as [Any] where depth < 4:
             return .list(a.map { value($0, line: line, depth: depth + 1) }, line: line)
         case let o as [String: Any] where depth < 4:

@@ -11,13 +11,14 @@ public enum MarkdownEntry {
     ///   - text: the decoded file (see `SourceText.decode`).
     ///   - source: path relative to the source root.
     /// - Throws: `Rejection` naming the line of the problem.
-    public static func parse(_ text: String, source: String) throws(Rejection) -> Entry {
+    /// - Returns: the entry, and a warning per front-matter key it does not read.
+    public static func parse(_ text: String, source: String) throws(Rejection) -> (entry: Entry, warnings: [Rejection]) {
         var text = text
-        let result = text.withUTF8 { utf8 -> Result<Entry, Rejection> in
+        let result = text.withUTF8 { utf8 -> Result<(entry: Entry, warnings: [Rejection]), Rejection> in
             do throws(Rejection) {
-                var (entry, body) = try head(utf8, source: source)
+                var (entry, body, warnings) = try head(utf8, source: source)
                 if !body.isEmpty { entry.body = String(decoding: UnsafeBufferPointer(rebasing: utf8[body]), as: UTF8.self) }
-                return .success(entry)
+                return .success((entry, warnings))
             } catch {
                 return .failure(error)
             }
@@ -29,24 +30,25 @@ public enum MarkdownEntry {
     /// (`SourceText.validated`): the body is fingerprinted where it lies,
     /// never copied into a `String` (a first run reads 100,000 bodies).
     /// - Parameter digests: also take the fields' digests (`FieldDigests`).
-    public static func record(_ utf8: UnsafeBufferPointer<UInt8>, source: String, digests: Bool = false) throws(Rejection) -> EntryRecord {
-        let (entry, range) = try head(utf8, source: source)
+    public static func record(_ utf8: UnsafeBufferPointer<UInt8>, source: String,
+                              digests: Bool = false) throws(Rejection) -> (record: EntryRecord, warnings: [Rejection]) {
+        let (entry, range, warnings) = try head(utf8, source: source)
         // No body in the file: the entry's `body` field, if any, is its body.
         guard !range.isEmpty else {
             var record = EntryRecord(entry)
             if digests { record.digests = FieldDigests(entry) }
-            return record
+            return (record, warnings)
         }
         let body = UnsafeBufferPointer(rebasing: utf8[range])
         var record = EntryRecord(entry, fingerprint: entry.fingerprint(bodyUTF8: body))
         if digests { record.digests = FieldDigests(entry, body: body) }
-        return record
+        return (record, warnings)
     }
 
     /// The entry from the front matter, and where its body lies in `utf8`
     /// (trimmed; empty when the file has none, and the entry's body is then
     /// its `body` field, if any).
-    static func head(_ utf8: UnsafeBufferPointer<UInt8>, source: String) throws(Rejection) -> (Entry, body: Range<Int>) {
+    static func head(_ utf8: UnsafeBufferPointer<UInt8>, source: String) throws(Rejection) -> (Entry, body: Range<Int>, warnings: [Rejection]) {
         let (yamlRange, bodyRange) = try split(utf8, source: source)
         let yaml = UnsafeBufferPointer(rebasing: utf8[yamlRange])
         let trimmed = Whitespace.trimmedRange(UnsafeBufferPointer(rebasing: utf8[bodyRange]))
@@ -59,7 +61,7 @@ public enum MarkdownEntry {
             fields = EntryFields(try FrontMatter.fields(Substring(String(decoding: yaml, as: UTF8.self)), firstLine: 2, source: source))
         }
         let builder = EntryBuilder(source: source, line: 1, defaultKey: .pathWithoutExtension(source))
-        return (try builder.build(fields, hasBody: !body.isEmpty), body)
+        return (try builder.build(fields, hasBody: !body.isEmpty), body, fields.warnings(source: source))
     }
 
     /// Splits `---\nYAML\n---\nBODY` into the byte ranges of the YAML and
@@ -175,7 +177,10 @@ enum FrontMatter {
     private static func rejection(_ error: YamlError, firstLine: Int, source: String) -> Rejection {
         switch error {
         case let .scanner(_, problem, mark, _), let .parser(_, problem, mark, _), let .composer(_, problem, mark, _):
-            return Rejection(source: source, line: mark.line + firstLine - 1, message: "front matter is not valid YAML: \(problem)")
+            // The usual cause: `title: Foo: a system` (a second `: ` in a plain value).
+            let hint = problem.contains("mapping values are not allowed")
+                ? "; a value holding `: ` must be quoted, e.g. title: \"Foo: a system\"" : ""
+            return Rejection(source: source, line: mark.line + firstLine - 1, message: "front matter is not valid YAML: \(problem)\(hint)")
         case let .reader(problem, offset, value, yaml):
             // libyaml's reader refuses characters YAML forbids (C1 controls…) and gives an offset, not a line.
             let line = offset.map { yaml.prefix($0).reduce(0) { $1 == "\n" ? $0 + 1 : $0 } } ?? 0

@@ -10,6 +10,8 @@ public struct ParsedFile: Sendable {
     /// (`ListingIdentity.resolve`).
     public var listingItems: [ListingItem] = []
     public var rejections: [Rejection] = []
+    /// Keys an entry does not read (`unknown key `titel`; did you mean `title`?`): the entry is still published.
+    public var warnings: [Rejection] = []
     /// True when nothing in the file could be used: the state keeps what it
     /// last published from it.
     public var isUnusable: Bool { entries.isEmpty && listingItems.isEmpty && !rejections.isEmpty }
@@ -25,12 +27,15 @@ public enum SourceFile {
             let text = try SourceText.decode(bytes, source: path)
             switch SourceFormat(path: path) {
             case .markdown:
-                result.entries = [try MarkdownEntry.parse(text, source: path)]
+                let (entry, warnings) = try MarkdownEntry.parse(text, source: path)
+                result.entries = [entry]
+                result.warnings = warnings
             case .json:
                 let parsed = try JSONEntries.parse(text, source: path)
                 result.entries = parsed.entries
                 result.listingItems = parsed.items
                 result.rejections = parsed.rejections
+                result.warnings = parsed.warnings
             case .listing:
                 result.listingItems = try ListingPage.parse(text: text, source: path)
             case nil:
@@ -51,6 +56,7 @@ public struct ScannedFile: Sendable {
     public var records: [EntryRecord] = []
     public var listingItems: [ListingItem] = []
     public var rejections: [Rejection] = []
+    public var warnings: [Rejection] = []
     /// True when nothing in the file could be used: the state keeps what it
     /// last published from it.
     public var isUnusable: Bool { records.isEmpty && listingItems.isEmpty && !rejections.isEmpty }
@@ -64,6 +70,7 @@ public struct ScannedFile: Sendable {
         }
         listingItems = file.listingItems
         rejections = file.rejections
+        warnings = file.warnings
     }
 
     /// Nothing: what a file that was not parsed holds.
@@ -81,10 +88,12 @@ extension SourceFile {
         var result = ScannedFile()
         do throws(Rejection) {
             let text = try SourceText.validated(bytes, source: path)
-            let record = text.withUnsafeBufferPointer { utf8 -> Result<EntryRecord, Rejection> in
+            let record = text.withUnsafeBufferPointer { utf8 -> Result<(record: EntryRecord, warnings: [Rejection]), Rejection> in
                 do throws(Rejection) { return .success(try MarkdownEntry.record(utf8, source: path, digests: digests)) } catch { return .failure(error) }
             }
-            result.records = [try record.get()]
+            let (entry, warnings) = try record.get()
+            result.records = [entry]
+            result.warnings = warnings
         } catch {
             result.rejections = [error]
         }

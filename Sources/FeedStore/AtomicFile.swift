@@ -146,3 +146,28 @@ public enum AtomicFile {
         }
     }
 }
+
+extension AtomicFile {
+    /// Creates the output directory and any missing parents, each `0755`
+    /// whatever the umask (the unit's `UMask=0077` would make them
+    /// `drwx------`, which the web server cannot read). Directories that
+    /// exist are left as they are.
+    public static func createOutputDirectory(_ path: String) throws(FileWriteError) {
+        var missing: [String] = []
+        var dir = path
+        var st = stat()
+        while !dir.isEmpty, dir != "/", stat(dir, &st) != 0 {
+            missing.append(dir)
+            dir = (dir as NSString).deletingLastPathComponent
+        }
+        for dir in missing.reversed() {
+            guard mkdir(dir, 0o755) == 0 || errno == EEXIST else {
+                throw FileWriteError(path: dir, call: "mkdir", code: errno)
+            }
+            // mkdir's mode is masked by the umask; chmod's is not.
+            guard chmod(dir, 0o755) == 0 else {
+                throw FileWriteError(path: dir, call: "chmod 0755", code: errno)
+            }
+        }
+    }
+}

@@ -14,9 +14,12 @@ public struct StoreError: Error, CustomStringConvertible {
 final class Database {
     private(set) var handle: OpaquePointer?
 
-    init(path: String) throws(StoreError) {
+    /// - Parameter readOnly: open for reading only (it must exist); in WAL
+    ///   mode that reads the last commit while a writer goes on.
+    init(path: String, readOnly: Bool = false) throws(StoreError) {
         var db: OpaquePointer?
-        let rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nil)
+        let flags = readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
+        let rc = sqlite3_open_v2(path, &db, flags | SQLITE_OPEN_NOMUTEX, nil)
         guard rc == SQLITE_OK, let db else {
             let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "cannot open"
             sqlite3_close(db)

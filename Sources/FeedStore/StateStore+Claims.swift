@@ -26,11 +26,11 @@ extension StateStore {
     public func standingConflicts() throws(StoreError) -> [KeyConflict] {
         var out: [KeyConflict] = []
         try statement("""
-            SELECT c.key, c.source, c.line, e.source FROM claims c JOIN entries e ON e.key = c.key
+            SELECT c.key, c.source, c.line, e.source, e.kind FROM claims c JOIN entries e ON e.key = c.key
             ORDER BY c.key, c.source
             """).bind().forEach { row in
             out.append(KeyConflict(key: EntryKey(rawValue: row.text(0)), winner: row.text(3), loser: row.text(1),
-                                   line: row.isNull(2) ? nil : Int(row.int(2))))
+                                   line: row.isNull(2) ? nil : Int(row.int(2)), kind: EntryKind(rawValue: row.text(4))))
         }
         return out
     }

@@ -74,11 +74,22 @@ extension StateStore {
         problems.map { "\($0.line ?? 0)\t\($0.message.replacingOccurrences(of: "\n", with: " "))" }.joined(separator: "\n")
     }
 
-    private static func decodeProblems(_ text: String, path: String) -> [Rejection] {
+    static func decodeProblems(_ text: String, path: String) -> [Rejection] {
         text.split(separator: "\n").map { line in
             let parts = line.split(separator: "\t", maxSplits: 1)
             let n = Int(parts.first ?? "") ?? 0
             return Rejection(source: path, line: n == 0 ? nil : n, message: parts.count > 1 ? String(parts[1]) : "")
         }
+    }
+}
+
+extension StateStore {
+    /// Every problem of every file the state knows with problems, by path and line.
+    public func problems() throws(StoreError) -> [Rejection] {
+        var out: [Rejection] = []
+        try statement("SELECT path, problems FROM files WHERE problems IS NOT NULL ORDER BY path").bind().forEach { row in
+            out += Self.decodeProblems(row.text(1), path: row.text(0))
+        }
+        return out
     }
 }

@@ -20,6 +20,7 @@ import Glibc
 public final class StateStore {
     public let directory: String
     let db: Database
+    /// The lock file, or -1 for a reader (`init(readingFrom:)`).
     private let lockFD: Int32
     private var statements: [String: Statement] = [:]
 
@@ -54,6 +55,25 @@ public final class StateStore {
         }
     }
 
+    /// Opens the state in `directory` for reading only, without its lock,
+    /// beside a running feedd (`feedd state`): SQLite's WAL lets a reader see
+    /// the last committed run while the daemon writes the next.
+    ///
+    /// - Throws: `StoreError` when there is no state, or it was written by
+    ///   another schema version (a reader cannot upgrade it).
+    public init(readingFrom directory: String) throws(StoreError) {
+        self.directory = directory
+        lockFD = -1
+        db = try Database(path: directory + "/state.sqlite", readOnly: true)
+        var version: Int64 = 0
+        try db.prepare("PRAGMA user_version").forEach { version = $0.int(0) }
+        guard version == Int64(Self.schemaVersion) else {
+            db.close()
+            throw StoreError(call: "open state", code: 0,
+                             message: "state schema \(version) is not this feedd's (\(Self.schemaVersion)); run `feedd --once` with this feedd first (it upgrades the state), or use the feedd that wrote it")
+        }
+    }
+
     deinit {
         close()
     }
@@ -66,7 +86,7 @@ public final class StateStore {
         isClosed = true
         statements.removeAll()
         db.close()
-        Glibc.close(lockFD)
+        if lockFD >= 0 { Glibc.close(lockFD) }
     }
 
     func statement(_ sql: String) throws(StoreError) -> Statement {

@@ -27,8 +27,10 @@ struct CommonOptions: ParsableArguments {
     /// The configuration with command-line overrides applied; relative flag paths are relative to the current directory.
     func configuration() throws(ConfigError) -> Configuration {
         let cwd = FileManager.default.currentDirectoryPath
-        return try ConfigLoader.locate(explicit: config, cwd: cwd)
+        let config = try ConfigLoader.locate(explicit: config, cwd: cwd)
             .overriding(source: source, output: output, stateDir: stateDir, cwd: cwd)
+        if let problem = config.layoutProblem() { throw problem }
+        return config
     }
 
     /// The log, on stderr, following the log contract; under journald it

@@ -19,8 +19,18 @@ struct RunCommand {
         do {
             config = try common.configuration()
         } catch {
-            logger.critical("invalid configuration: \(error.fullDescription)", metadata: ["event": "config-error", "message": "\(error.fullDescription)"])
+            // One line per problem: a log line never holds a newline.
+            for problem in error.all {
+                logger.critical("invalid configuration: \(problem.description)", metadata: ["event": "config-error", "message": "\(problem.description)"])
+            }
             throw ExitStatus.badConfig
+        }
+        // Checked before anything is created: a run that cannot start leaves no directory behind.
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: config.source, isDirectory: &isDirectory), isDirectory.boolValue else {
+            let message = "source directory \(config.source) does not exist or is not a directory; create it or pass --source"
+            logger.critical("\(message)", metadata: ["event": "run-failed", "failure": "source", "message": "\(message)"])
+            throw ExitStatus.noSource
         }
         if once || dryRun {
             try runOnce(config: config, log: log)
@@ -50,9 +60,9 @@ struct RunCommand {
         // A dry run writes nothing, not even an empty output directory.
         if !dryRun {
             do {
-                try FileManager.default.createDirectory(atPath: config.output, withIntermediateDirectories: true)
+                try AtomicFile.createOutputDirectory(config.output)
             } catch {
-                let message = "cannot create output directory \(config.output): \(error.localizedDescription)"
+                let message = "cannot create output directory \(config.output): \(error.description)"
                 logger.critical("\(message)", metadata: ["event": "output-error", "message": "\(message)"])
                 throw ExitStatus.cannotWrite
             }

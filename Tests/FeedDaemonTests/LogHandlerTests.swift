@@ -32,8 +32,10 @@ struct LogHandlerTests {
         #expect(lines.all == ["notice new job \"Role \\u{1B}[31m\"\n"])
 
         let json = Lines()
-        Self.logger(.json, into: json).notice("ignored", metadata: ["title": "T \"q\"", "event": "new", "zeta": "1", "line": "7"])
-        #expect(json.all == ["{\"level\":\"notice\",\"event\":\"new\",\"title\":\"T \\\"q\\\"\",\"line\":7,\"zeta\":1}\n"])
+        Self.logger(.json, into: json).notice("ignored", metadata: ["title": "T \"q\"", "event": "new", "zeta": "1", "line": .int(7),
+                                                                    "dry": .bool(false), "s": .number(0.25)])
+        // Text stays text ("1" is a string), typed values are JSON numbers and booleans.
+        #expect(json.all == ["{\"level\":\"notice\",\"event\":\"new\",\"title\":\"T \\\"q\\\"\",\"line\":7,\"dry\":false,\"s\":0.25,\"zeta\":\"1\"}\n"])
     }
 }
 

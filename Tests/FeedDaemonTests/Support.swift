@@ -175,10 +175,12 @@ struct LogLine: CustomStringConvertible {
     var fields: [String: Any]
     var raw: String
 
+    /// A field as text: strings as they are, numbers in decimal, booleans `true`/`false`.
     subscript(_ key: String) -> String? {
         switch fields[key] {
         case let s as String: return s
-        case let n as NSNumber: return n.stringValue
+        // JSONSerialization gives booleans as NSNumbers of ObjC type `c`.
+        case let n as NSNumber: return String(cString: n.objCType) == "c" ? (n.boolValue ? "true" : "false") : n.stringValue
         default: return nil
         }
     }

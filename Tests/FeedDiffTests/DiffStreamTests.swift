@@ -195,7 +195,7 @@ struct DiffStreamTests {
         // z.md unchanged (not read): it keeps the entry.
         let (rows, result) = Diff.diff(known: [owner.key: Self.stored(owner)], current: [newcomer], touched: ["a.md"])
         #expect(rows.isEmpty && result.events.isEmpty)
-        #expect(result.conflicts == [KeyConflict(key: owner.key, winner: "z.md", loser: "a.md", line: 1)])
+        #expect(result.conflicts == [KeyConflict(key: owner.key, winner: "z.md", loser: "a.md", line: 1, kind: .publication)])
         // z.md read again and still claiming it: it still keeps it.
         let again = Diff.diff(known: [owner.key: Self.stored(owner)], current: [newcomer, owner], touched: ["a.md", "z.md"])
         #expect(again.rows.isEmpty && again.result.events.isEmpty)

@@ -67,7 +67,7 @@ struct DiffTests {
             let result = Diff.diff(known: [:], current: order, touched: ["a/dup.md", "b/dup.md"]).result
             #expect(result.events.count == 1)
             #expect(result.events.first?.source == "a/dup.md")
-            #expect(result.conflicts == [KeyConflict(key: EntryKey(rawValue: "dup"), winner: "a/dup.md", loser: "b/dup.md", line: 1)])
+            #expect(result.conflicts == [KeyConflict(key: EntryKey(rawValue: "dup"), winner: "a/dup.md", loser: "b/dup.md", line: 1, kind: .publication)])
         }
     }
 

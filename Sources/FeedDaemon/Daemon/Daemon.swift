@@ -88,7 +88,7 @@ public final class Daemon: Sendable {
         var failures = FailureLog(logger: logger)
         if let report = await runPipeline(pipeline, scope: .full, repeatProblems: true, health: health, failures: &failures, timers: timers) {
             logger.info("watching \(config.source) (\(report.filesScanned) files); feeds in \(config.output)",
-                        metadata: ["event": "ready", "files": "\(report.filesScanned)"])
+                        metadata: ["event": "ready", "files": .int(report.filesScanned)])
         } else {
             timers.scheduleRetry(after: failures.backoff)
         }
@@ -146,7 +146,7 @@ public final class Daemon: Sendable {
                 logger.info("SIGHUP: reloading the configuration", metadata: ["event": "reload"])
                 do {
                     let fresh = try reloadConfig()
-                    try FileManager.default.createDirectory(atPath: fresh.output, withIntermediateDirectories: true)
+                    try AtomicFile.createOutputDirectory(fresh.output)
                     if fresh.stateDir != config.stateDir {
                         try await pipeline.replace { old throws(StartError) in
                             // The new state opens first: when it cannot, the old one goes on.
@@ -191,9 +191,9 @@ public final class Daemon: Sendable {
 
     private func makePipeline(_ config: Configuration) throws(StartError) -> Pipeline {
         do {
-            try FileManager.default.createDirectory(atPath: config.output, withIntermediateDirectories: true)
+            try AtomicFile.createOutputDirectory(config.output)
         } catch {
-            throw .output("cannot create output directory \(config.output): \(error.localizedDescription)")
+            throw .output("cannot create output directory \(config.output): \(error.description)")
         }
         let store: StateStore
         do {
@@ -349,7 +349,7 @@ struct FailureLog {
         if pending {
             let seconds = since.map { Int($0.duration(to: .now).components.seconds) } ?? 0
             logger.notice("recovered after \(attempts) failed attempt(s) over \(seconds) s",
-                          metadata: ["event": "recovered", "attempts": "\(attempts)", "seconds": "\(seconds)"])
+                          metadata: ["event": "recovered", "attempts": .int(attempts), "seconds": .int(seconds)])
         }
         pending = false
         loggedKinds = []

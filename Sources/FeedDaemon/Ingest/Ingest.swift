@@ -12,6 +12,10 @@ struct Ingested: Sendable {
     var conflicts: [KeyConflict] = []
     /// Problems found in the files read this run.
     var rejections: [Rejection] = []
+    /// Keys the files read this run hold that entries do not read.
+    var warnings: [Rejection] = []
+    /// Files rejected before that read clean now.
+    var fixed: [String] = []
     /// Files that are other names (hard links) of a file read under a smaller name.
     var aliases: [(alias: String, of: String)] = []
     /// Entries first seen after their closing date: never published.
@@ -84,6 +88,8 @@ struct Ingest {
             case let .bytes(_, stamp):
                 let file = outcome.file
                 ingested.rejections += file.rejections
+                ingested.warnings += file.warnings
+                if file.rejections.isEmpty && changes.wereRejected.contains(path) { ingested.fixed.append(path) }
                 try store.put(file: FileRecord(path: path, stamp: stamp, problems: file.rejections))
                 if file.isUnusable { return }  // the feeds keep what was last published from it
                 if stamp.links > 1 {

@@ -83,13 +83,20 @@ public struct FeedLogHandler: LogHandler {
         }
     }
 
+    /// A value as JSON: text is always a string (a title "1984" stays text);
+    /// numbers and booleans are given as such (`Logger.MetadataValue.int`,
+    /// `.number`, `.bool`) and written bare.
     static func json(_ value: Logger.Metadata.Value) -> String {
         switch value {
         case let .string(s):
-            // Whole numbers (line, counts) stay numbers for scripts.
-            if let n = Int(s), String(n) == s { return s }
             return LogEscape.json(s)
-        case let .stringConvertible(c): return LogEscape.json(c.description)
+        case let .stringConvertible(c):
+            switch c {
+            case let n as Int: return String(n)
+            case let b as Bool: return b ? "true" : "false"
+            case let d as Double where d.isFinite: return d == d.rounded() && abs(d) < 1e15 ? String(Int(d)) : String(d)
+            default: return LogEscape.json(c.description)
+            }
         case let .array(a): return "[" + a.map(json).joined(separator: ",") + "]"
         case let .dictionary(d):
             return "{" + d.keys.sorted().map { LogEscape.json($0) + ":" + json(d[$0]!) }.joined(separator: ",") + "}"
@@ -181,4 +188,19 @@ public enum LogEscape {
         }
         return out + "\""
     }
+}
+
+/// Typed values for the JSON log (the log contract's types: `docs/log.schema.json`).
+extension Logger.MetadataValue {
+    public static func int(_ n: Int) -> Self { .stringConvertible(n) }
+    public static func number(_ d: Double) -> Self { .stringConvertible(d) }
+    public static func bool(_ b: Bool) -> Self { .stringConvertible(b) }
+}
+
+/// The JSON log's contract: its version, given in every `summary` line
+/// (`log_format`), and described event by event in `docs/log.schema.json`.
+/// A field is added without a new version; one renamed, removed or given
+/// another type takes the next.
+public enum LogContract {
+    public static let version = 1
 }

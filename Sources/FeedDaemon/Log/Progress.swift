@@ -22,7 +22,7 @@ struct Progress {
         let now = DispatchTime.now().uptimeNanoseconds
         guard now - lastReport >= Self.interval else { return }
         lastReport = now
-        logger.info("parsed \(done) of \(total) changed files…", metadata: ["event": "progress", "done": "\(done)", "total": "\(total)"])
+        logger.info("parsed \(done) of \(total) changed files…", metadata: ["event": "progress", "done": .int(done), "total": .int(total)])
     }
 }
 
@@ -41,6 +41,6 @@ struct PhaseClock {
         let ms = String(format: "%.1f", Double(now - last) / 1e6)
         last = now
         if toStandardError { FileHandle.standardError.write(Data("phase \(phase): \(ms) ms\n".utf8)) }
-        logger.debug("phase \(phase): \(ms) ms", metadata: ["event": "phase", "phase": "\(phase)"])
+        logger.debug("phase \(phase): \(ms) ms", metadata: ["event": "phase", "phase": "\(phase)", "ms": .number(Double(ms) ?? 0)])
     }
 }

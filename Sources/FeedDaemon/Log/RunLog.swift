@@ -17,8 +17,17 @@ struct Announcement: Sendable {
         }
         for r in Pipeline.onePerFile(report.rejections) {
             var meta: Logger.Metadata = ["event": "rejected", "source": "\(r.source)", "message": "\(r.message)"]
-            if let line = r.line { meta["line"] = "\(line)" }
+            if let line = r.line { meta["line"] = .int(line) }
             logger.error("rejected \(Pipeline.field(r.description))", metadata: meta)
+        }
+        for path in report.fixed {
+            logger.info("\(Pipeline.field(path)) reads clean again: its entries are published as it now says",
+                        metadata: ["event": "fixed", "source": "\(path)"])
+        }
+        for w in report.warnings {
+            var meta: Logger.Metadata = ["event": "unknown-key", "source": "\(w.source)", "message": "\(w.message)"]
+            if let line = w.line { meta["line"] = .int(line) }
+            logger.warning("\(Pipeline.field(w.description))", metadata: meta)
         }
         for a in report.aliases {
             logger.info("\(Pipeline.field(a.alias)) is another name (a hard link) of \(Pipeline.field(a.of)); its entries are read from \(Pipeline.field(a.of))",
@@ -26,8 +35,9 @@ struct Announcement: Sendable {
         }
         for c in report.conflicts {
             let place = Pipeline.field(c.loser) + (c.line.map { ":\($0)" } ?? "")
-            var meta: Logger.Metadata = ["event": "conflict", "id": "\(c.key)", "source": "\(c.loser)", "winner": "\(c.winner)"]
-            if let line = c.line { meta["line"] = "\(line)" }
+            var meta: Logger.Metadata = ["event": "conflict", "key": "\(c.key)", "source": "\(c.loser)", "winner": "\(c.winner)"]
+            if let kind = c.kind { meta["id"] = .string(settings.site.entryID(kind: kind, key: c.key)) }
+            if let line = c.line { meta["line"] = .int(line) }
             if c.winner == c.loser {
                 logger.warning("conflict: id \(c.key) appears again at \(place); the first one is kept; give each entry its own id", metadata: meta)
             } else {
@@ -38,15 +48,23 @@ struct Announcement: Sendable {
         for e in report.closedUnseen {
             let closed = e.removedAt ?? e.closes ?? e.firstSeen
             logger.info("not published: \(e.kind.rawValue) \(LogEscape.quoted(e.title)) in \(Pipeline.field(e.source)) closed on \(closed.rfc3339), before feedd first saw it",
-                        metadata: ["event": "closed-unseen", "kind": .string(e.kind.rawValue), "key": "\(e.key)", "title": .string(e.title),
+                        metadata: ["event": "closed-unseen", "kind": .string(e.kind.rawValue), "key": "\(e.key)",
+                                   "id": .string(settings.site.entryID(kind: e.kind, key: e.key)), "title": .string(e.title),
                                    "source": .string(e.source), "closed": .string(closed.rfc3339)])
         }
         // A first run has an event per entry: at `warning` and above, none of them is built.
         guard logger.logLevel <= .notice else { return }
         var feedOf: [EntryKind: String] = [:]
-        for kind in EntryKind.allCases { feedOf[kind] = settings.feeds.first(where: { $0.kind == kind })?.name ?? "" }
+        for kind in EntryKind.allCases { feedOf[kind] = settings.feeds.first(where: { $0.kind == kind })?.name }
+        // Entries of a kind no feed takes are not news anyone receives: one warning says so instead.
+        for kind in EntryKind.allCases where feedOf[kind] == nil {
+            let count = report.events.filter { $0.kind == kind }.count
+            guard count > 0 else { continue }
+            logger.warning("\(count) \(kind.rawValue) entr\(count == 1 ? "y" : "ies") changed but no feed takes kind \(kind.rawValue); add a [[feed]] with kind = \"\(kind.rawValue)\", or move them out of the source",
+                           metadata: ["event": "no-feed", "kind": .string(kind.rawValue), "entries": .int(count)])
+        }
         for e in report.events {
-            let feed = feedOf[e.kind] ?? ""
+            guard let feed = feedOf[e.kind] else { continue }
             let id = settings.site.entryID(kind: e.kind, key: e.key)
             // A quiet revision is not news: `info`, below the notices readers follow.
             logger.log(level: e.change == .revised ? .info : .notice,
@@ -68,13 +86,7 @@ extension Pipeline {
             if bySource[r.source] == nil { order.append(r.source) }
             bySource[r.source, default: []].append(r)
         }
-        return order.map { source in
-            let all = bySource[source] ?? []
-            guard var first = all.first, all.count > 1 else { return all[0] }
-            let more = all.dropFirst().map { r in (r.line.map { "line \($0): " } ?? "") + r.message }
-            first.message += " (and \(more.count) more: " + more.joined(separator: "; ") + ")"
-            return first
-        }
+        return order.map { Rejection.combining(bySource[$0] ?? []) }
     }
 
     /// A summary line for the end of a run.
@@ -95,11 +107,11 @@ extension Pipeline {
         let revised = count(.revised) > 0 ? ", \(count(.revised)) revised" : ""
         let conflicts = report.conflicts.isEmpty ? "" : "; \(report.conflicts.count) conflict(s)"
         logger.info("\(dryRun ? "dry run: " : "")\(count(.new)) new, \(count(.updated)) updated\(revised), \(count(.removed)) removed; \(rejectedFiles) file(s) rejected\(conflicts); \(report.filesParsed) of \(report.filesScanned) files read; \(feeds.joined(separator: ", ")); \(seconds) s",
-                    metadata: ["event": "summary", "new": "\(count(.new))", "updated": "\(count(.updated))", "revised": "\(count(.revised))",
-                               "conflicts": "\(report.conflicts.count)",
-                               "removed": "\(count(.removed))", "rejected": "\(rejectedFiles)",
-                               "files": "\(report.filesScanned)", "parsed": "\(report.filesParsed)",
-                               "seconds": "\(seconds)", "dry_run": "\(dryRun)"])
+                    metadata: ["event": "summary", "new": .int(count(.new)), "updated": .int(count(.updated)), "revised": .int(count(.revised)),
+                               "conflicts": .int(report.conflicts.count),
+                               "removed": .int(count(.removed)), "rejected": .int(rejectedFiles),
+                               "files": .int(report.filesScanned), "parsed": .int(report.filesParsed),
+                               "seconds": .number(seconds), "dry_run": .bool(dryRun), "log_format": .int(LogContract.version)])
     }
 
     /// Paths and values are shown bare unless they need quoting to stay one token.

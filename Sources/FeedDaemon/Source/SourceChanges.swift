@@ -10,6 +10,8 @@ struct SourceChanges: Sendable {
     var deleted: [String] = []
     /// Problems the state remembers of files that did not change (`--once` reports them again).
     var unchangedProblems: [Rejection] = []
+    /// Files to read that had problems when last read: if they read clean now, the log says so.
+    var wereRejected = Set<String>()
     /// Directories or names the walk could not read.
     var scanProblems: [Rejection] = []
     /// Source files looked at.
@@ -56,6 +58,7 @@ struct SourceChanges: Sendable {
                 changes.unchangedProblems += old.problems
             } else {
                 changes.changed.append(old.path)
+                if !old.problems.isEmpty { changes.wereRejected.insert(old.path) }
                 if stamp.links > 1 || old.stamp.links > 1 { linked.append(stamp.identity) }
             }
         }
@@ -95,6 +98,7 @@ struct SourceChanges: Sendable {
                     gone.remove(path)
                     if old?.stamp != stamp {
                         read.append(path)
+                        if old?.problems.isEmpty == false { changes.wereRejected.insert(path) }
                         if stamp.links > 1 || (old?.stamp.links ?? 1) > 1 { linked.append(stamp.identity) }
                     }
                 } else if let old {
