@@ -67,19 +67,25 @@ crash-check:
 
 install: setup
 	swift build -c release --product feedd --static-swift-stdlib
-	install -D -m 0755 "$$(swift build -c release --show-bin-path)/feedd" "$(DESTDIR)$(BINDIR)/feedd"
-	install -d "$(DESTDIR)$(UNITDIR)"
-	sed "s|/usr/local/bin/feedd|$(BINDIR)/feedd|" systemd/feedd.service > "$(DESTDIR)$(UNITDIR)/feedd.service"
-	chmod 0644 "$(DESTDIR)$(UNITDIR)/feedd.service"
-	install -D -m 0644 systemd/feedd.sysusers "$(DESTDIR)$(SYSUSERSDIR)/feedd.conf"
-	install -D -m 0644 systemd/feedd.tmpfiles "$(DESTDIR)$(TMPFILESDIR)/feedd.conf"
+	# Stripped: the symbols are for debugging, not for running (98 MB → 65 MB).
+	install -D -s -m 0755 "$$(swift build -c release --show-bin-path)/feedd" "$(DESTDIR)$(BINDIR)/feedd"
+	# Every installed file names the paths it was really installed to.
+	install -d "$(DESTDIR)$(UNITDIR)" "$(DESTDIR)$(SYSUSERSDIR)" "$(DESTDIR)$(TMPFILESDIR)"
+	sed -e "s|/usr/local/bin/feedd|$(BINDIR)/feedd|" -e "s|/usr/lib/sysusers.d|$(SYSUSERSDIR)|" -e "s|/usr/lib/tmpfiles.d|$(TMPFILESDIR)|" \
+		systemd/feedd.service > "$(DESTDIR)$(UNITDIR)/feedd.service"
+	sed -e "s|/usr/lib/sysusers.d|$(SYSUSERSDIR)|" systemd/feedd.sysusers > "$(DESTDIR)$(SYSUSERSDIR)/feedd.conf"
+	sed -e "s|/usr/lib/tmpfiles.d|$(TMPFILESDIR)|" systemd/feedd.tmpfiles > "$(DESTDIR)$(TMPFILESDIR)/feedd.conf"
+	chmod 0644 "$(DESTDIR)$(UNITDIR)/feedd.service" "$(DESTDIR)$(SYSUSERSDIR)/feedd.conf" "$(DESTDIR)$(TMPFILESDIR)/feedd.conf"
 	@if [ -e "$(DESTDIR)$(SYSCONFDIR)/feedd/feedd.toml" ]; then \
 		echo "keeping existing $(DESTDIR)$(SYSCONFDIR)/feedd/feedd.toml"; \
 	else \
 		install -D -m 0644 systemd/feedd.toml "$(DESTDIR)$(SYSCONFDIR)/feedd/feedd.toml"; \
 	fi
-	install -D -m 0644 man/feedd.1 "$(DESTDIR)$(MANDIR)/man1/feedd.1"
+	install -d "$(DESTDIR)$(MANDIR)/man1"
+	sed -e "s|@DOCDIR@|$(DOCDIR)|g" man/feedd.1 > "$(DESTDIR)$(MANDIR)/man1/feedd.1"
+	chmod 0644 "$(DESTDIR)$(MANDIR)/man1/feedd.1"
 	install -D -m 0644 Config/feedd.example.toml "$(DESTDIR)$(DOCDIR)/feedd.example.toml"
+	install -D -m 0644 docs/log.schema.json "$(DESTDIR)$(DOCDIR)/log.schema.json"
 	install -D -m 0644 README.md "$(DESTDIR)$(DOCDIR)/README.md"
 
 uninstall:

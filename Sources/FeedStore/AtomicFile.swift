@@ -10,7 +10,19 @@ public struct FileWriteError: Error, CustomStringConvertible {
     public var call: String
     public var code: Int32
 
-    public var description: String { "\(path): \(call): \(String(cString: strerror(code)))" }
+    public var description: String { "\(path): \(call): \(String(cString: strerror(code)))" + hint }
+
+    /// What to do about a directory feedd may not write: under systemd
+    /// (`INVOCATION_ID` set) the unit's sandbox is the usual reason, and the
+    /// drop-in that fixes it is named.
+    var hint: String {
+        guard code == EROFS || code == EACCES || code == EPERM else { return "" }
+        let dir = (path as NSString).deletingLastPathComponent
+        if getenv("INVOCATION_ID") != nil {
+            return "; under systemd the unit may write only its ReadWritePaths: run `systemctl edit feedd`, add `[Service]` and `ReadWritePaths=\(dir)`, then `systemctl restart feedd`"
+        }
+        return "; make \(dir) writable for the user feedd runs as"
+    }
 }
 
 /// What an output file looked like when feedd last wrote or kept it: a file

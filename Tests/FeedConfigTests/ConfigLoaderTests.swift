@@ -149,6 +149,13 @@ title = "US openings"
             + ConfigLoader.limitsKeys + ConfigLoader.feedKeys {
             #expect(text.contains("\n\(key) = ") || text.contains("[\(key)]"), "example lacks \(key)")
         }
+        // And in the man page's CONFIGURATION section (roff escapes `_` nowhere, so the names appear as written).
+        let man = try String(contentsOf: root.appendingPathComponent("man/feedd.1"), encoding: .utf8)
+        let configuration = man.components(separatedBy: ".SH CONFIGURATION").last?.components(separatedBy: ".SH FILES").first ?? ""
+        for key in ConfigLoader.topLevelKeys + ConfigLoader.siteKeys + ConfigLoader.daemonKeys
+            + ConfigLoader.limitsKeys + ConfigLoader.feedKeys {
+            #expect(configuration.contains(key), "the man page's CONFIGURATION lacks \(key)")
+        }
     }
 }
 
