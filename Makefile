@@ -14,13 +14,13 @@ DOCDIR      = $(PREFIX)/share/doc/feedd
 SYSCONFDIR ?= /etc
 SHARED     ?= ../shared
 
-.PHONY: run check crash-check setup setup-test build release test asan judge-sample unit-check soak install uninstall bench fuzz fuzz-build screenshot clean
+.PHONY: run check nginx-check crash-check setup setup-test build release test asan judge-sample unit-check soak install uninstall bench fuzz fuzz-build screenshot clean
 
 run: setup release
 	$$(swift build -c release --show-bin-path)/feedd --once --config Config/feedd.toml
 	@echo "Feeds written: $$(ls Feeds/*.atom)"
 
-check: setup-test build test judge-sample unit-check crash-check soak
+check: setup-test build test judge-sample unit-check nginx-check crash-check soak
 	@echo "make check: all passed"
 
 setup:
@@ -62,6 +62,11 @@ unit-check:
 # SIGKILL the daemon at random moments under a churning writer (issue 3's
 # crash-safety script; CRASH_KILLS=300 for the full run).
 CRASH_KILLS ?= 20
+# The feeds behind nginx on systemd/nginx-feedd.conf: content types, validators,
+# gzip, a reader over http:// and a browser (issue 16).
+nginx-check:
+	scripts/nginx-check.sh "$$(swift build --show-bin-path)/feedd"
+
 crash-check:
 	scripts/crash-test.py --kills $(CRASH_KILLS) --binary "$$(swift build --show-bin-path)/feedd"
 

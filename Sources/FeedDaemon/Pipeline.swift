@@ -217,6 +217,7 @@ public final class Pipeline {
         var exact: Set<String> = ["index.html", FeedStylesheet.fileName]
         for feed in settings.feeds {
             for format in FeedFormat.allCases { exact.insert(feed.file(for: format)) }
+            exact.insert(IndexPage.pageFile(of: feed))
         }
         let categoryPrefixes = settings.feeds.map { $0.name + "-" }
         let suffixes = FeedFormat.allCases.map { "." + $0.rawValue }

@@ -32,12 +32,29 @@ public struct IndexPage: Sendable {
     }
 
     public func render(_ sections: [Section]) throws(RenderError) -> [UInt8] {
+        try render(sections, title: XMLText.singleLine(site.title) + ": feeds")
+    }
+
+    /// `NAME.html`: one feed as a page, every entry it holds. A browser that
+    /// opens the feed's URL is served this page (the web server's content
+    /// negotiation, `systemd/nginx-feedd.conf`): browsers no longer apply
+    /// XSLT, and a feed's XML is no page for people.
+    public func renderFeedPage(_ section: Section) throws(RenderError) -> [UInt8] {
+        var page = self
+        page.entriesPerFeed = section.items.count
+        return try page.render([section], title: XMLText.singleLine(section.feed.title))
+    }
+
+    /// The file of `feed`'s page.
+    public static func pageFile(of feed: FeedSpec) -> String { feed.name + ".html" }
+
+    private func render(_ sections: [Section], title: String) throws(RenderError) -> [UInt8] {
         // No startDocument: an HTML page has a doctype, not an XML declaration.
         let w = try XMLWriter()
         try w.raw("<!DOCTYPE html>\n")
         try w.start("html")
         try w.attribute("lang", site.language)
-        try head(w, sections)
+        try head(w, sections, title: title)
         try w.start("body")
         try w.start("header")
         try w.element("h1", XMLText.singleLine(site.title))
@@ -57,11 +74,11 @@ public struct IndexPage: Sendable {
         return try w.finish()
     }
 
-    private func head(_ w: XMLWriter, _ sections: [Section]) throws(RenderError) {
+    private func head(_ w: XMLWriter, _ sections: [Section], title: String) throws(RenderError) {
         try w.start("head")
         try w.empty("meta", attributes: [("charset", "utf-8")])
         try w.empty("meta", attributes: [("name", "viewport"), ("content", "width=device-width, initial-scale=1")])
-        try w.element("title", XMLText.singleLine(site.title) + ": feeds")
+        try w.element("title", title)
         try w.empty("meta", attributes: [("name", "generator"), ("content", "\(AtomWriter.generatorName) \(AtomWriter.generatorVersion)")])
         for section in sections {
             for feed in [section.feed] + section.categories.map(\.feed) {

@@ -96,6 +96,7 @@ public enum AtomicFile {
         if code != 0 { failure = FileWriteError(path: path, call: "write", code: code) }
         if failure == nil, fsync(fd) != 0 { failure = FileWriteError(path: path, call: "fsync", code: errno) }
         if failure == nil, fchmod(fd, 0o644) != 0 { failure = FileWriteError(path: path, call: "fchmod", code: errno) }
+        if failure == nil { laterThanReplaced(fd, path) }
         var st = stat()
         if failure == nil, fstat(fd, &st) != 0 { failure = FileWriteError(path: path, call: "fstat", code: errno) }
         if close(fd) != 0, failure == nil { failure = FileWriteError(path: path, call: "close", code: errno) }
@@ -104,6 +105,20 @@ public enum AtomicFile {
             throw failure
         }
         return (temp, OutputStamp(st))
+    }
+
+    /// Web servers derive a static file's validators from its mtime in whole
+    /// seconds and its size (nginx's ETag and Last-Modified): a new version
+    /// written within the second of the one it replaces, with the same size,
+    /// would keep the old ETag, and a reader holding it would get 304 and keep
+    /// stale content. So a new version's mtime is always a later second than
+    /// the file's it replaces (at most a second ahead of the clock per rewrite
+    /// within one second). A failure here only weakens that, so it is ignored.
+    private static func laterThanReplaced(_ fd: Int32, _ path: String) {
+        var old = stat(), new = stat()
+        guard stat(path, &old) == 0, fstat(fd, &new) == 0, new.st_mtim.tv_sec <= old.st_mtim.tv_sec else { return }
+        var times = [new.st_atim, timespec(tv_sec: old.st_mtim.tv_sec + 1, tv_nsec: 0)]
+        _ = futimens(fd, &times)
     }
 
     static func directory(of path: String) -> String {

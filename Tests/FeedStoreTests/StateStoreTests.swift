@@ -284,6 +284,24 @@ struct AtomicFileTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir) == ["feed.atom"], "no temp file is left")
     }
 
+    @Test func everyNewVersionHasALaterMtimeSecond() throws {
+        // nginx's ETag is mtime seconds and size: same-size rewrites within one second must still differ.
+        let dir = StateStoreTests.tempDir()
+        let path = dir + "/feed.atom"
+        var seconds: [Int] = []
+        for text in ["aaaa", "bbbb", "cccc", "dddd"] {
+            try AtomicFile.write(Array(text.utf8), to: path)
+            var st = stat()
+            #expect(stat(path, &st) == 0)
+            seconds.append(st.st_mtim.tv_sec)
+        }
+        #expect(zip(seconds, seconds.dropFirst()).allSatisfy { $0 < $1 }, "\(seconds)")
+        // Unchanged bytes keep the mtime.
+        try AtomicFile.write(Array("dddd".utf8), to: path)
+        var st = stat()
+        #expect(stat(path, &st) == 0 && st.st_mtim.tv_sec == seconds.last)
+    }
+
     @Test func aFailedWriteKeepsThePreviousFileAndLeavesNoTemp() throws {
         let dir = StateStoreTests.tempDir()
         let path = dir + "/feed.atom"

@@ -114,10 +114,13 @@ struct Publisher {
             published.append(PublishedFile(feed: "stylesheet", file: FeedStylesheet.fileName, entries: 0, written: written, role: .page))
         }
         if site.indexPage {
-            var written = false
-            if indexDirty {
-                rendered += 1
-                var sections: [IndexPage.Section] = []
+            // The index, and each configured feed's own page (what a browser
+            // opening the feed's URL is served): both show the configured
+            // feeds' entries and their categories' counts.
+            let configured = feeds.filter { $0.spec.facet == nil }.map(\.spec)
+            let pagesDirty = configured.filter { indexDirty || full || isStale(IndexPage.pageFile(of: $0)) }
+            var sections: [IndexPage.Section] = []
+            if indexDirty || !pagesDirty.isEmpty {
                 for feed in feeds {
                     let spec = feed.spec
                     if spec.facet == nil {
@@ -128,9 +131,23 @@ struct Publisher {
                         sections[sections.count - 1].categories.append((spec, count))
                     }
                 }
-                written = try stage(try IndexPage(site: site).render(sections), file: "index.html", feed: "index", into: batch)
+            }
+            let pages = IndexPage(site: site)
+            var written = false
+            if indexDirty {
+                rendered += 1
+                written = try stage(try pages.render(sections), file: "index.html", feed: "index", into: batch)
             }
             published.append(PublishedFile(feed: "index", file: "index.html", entries: 0, written: written, role: .page))
+            for spec in configured {
+                let file = IndexPage.pageFile(of: spec)
+                var pageWritten = false
+                if pagesDirty.contains(spec), let section = sections.first(where: { $0.feed == spec }) {
+                    rendered += 1
+                    pageWritten = try stage(try pages.renderFeedPage(section), file: file, feed: spec.name + "-page", into: batch)
+                }
+                published.append(PublishedFile(feed: spec.name + "-page", file: file, entries: 0, written: pageWritten, role: .page))
+            }
         }
         if !dirty.isEmpty {
             try items.save()
