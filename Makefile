@@ -78,23 +78,28 @@ install: setup
 	install -d "$(DESTDIR)$(UNITDIR)" "$(DESTDIR)$(SYSUSERSDIR)" "$(DESTDIR)$(TMPFILESDIR)"
 	sed -e "s|/usr/local/bin/feedd|$(BINDIR)/feedd|" -e "s|/usr/lib/sysusers.d|$(SYSUSERSDIR)|" -e "s|/usr/lib/tmpfiles.d|$(TMPFILESDIR)|" \
 		systemd/feedd.service > "$(DESTDIR)$(UNITDIR)/feedd.service"
+	scripts/instance-unit.sh < "$(DESTDIR)$(UNITDIR)/feedd.service" > "$(DESTDIR)$(UNITDIR)/feedd@.service"
 	sed -e "s|/usr/lib/sysusers.d|$(SYSUSERSDIR)|" systemd/feedd.sysusers > "$(DESTDIR)$(SYSUSERSDIR)/feedd.conf"
 	sed -e "s|/usr/lib/tmpfiles.d|$(TMPFILESDIR)|" systemd/feedd.tmpfiles > "$(DESTDIR)$(TMPFILESDIR)/feedd.conf"
-	chmod 0644 "$(DESTDIR)$(UNITDIR)/feedd.service" "$(DESTDIR)$(SYSUSERSDIR)/feedd.conf" "$(DESTDIR)$(TMPFILESDIR)/feedd.conf"
+	chmod 0644 "$(DESTDIR)$(UNITDIR)/feedd.service" "$(DESTDIR)$(UNITDIR)/feedd@.service" "$(DESTDIR)$(SYSUSERSDIR)/feedd.conf" "$(DESTDIR)$(TMPFILESDIR)/feedd.conf"
 	@if [ -e "$(DESTDIR)$(SYSCONFDIR)/feedd/feedd.toml" ]; then \
 		echo "keeping existing $(DESTDIR)$(SYSCONFDIR)/feedd/feedd.toml"; \
 	else \
-		install -D -m 0644 systemd/feedd.toml "$(DESTDIR)$(SYSCONFDIR)/feedd/feedd.toml"; \
+		install -d "$(DESTDIR)$(SYSCONFDIR)/feedd"; \
+		sed -e "s|/usr/local/share/doc/feedd|$(DOCDIR)|" systemd/feedd.toml > "$(DESTDIR)$(SYSCONFDIR)/feedd/feedd.toml"; \
+		chmod 0644 "$(DESTDIR)$(SYSCONFDIR)/feedd/feedd.toml"; \
 	fi
 	install -d "$(DESTDIR)$(MANDIR)/man1"
 	sed -e "s|@DOCDIR@|$(DOCDIR)|g" man/feedd.1 > "$(DESTDIR)$(MANDIR)/man1/feedd.1"
 	chmod 0644 "$(DESTDIR)$(MANDIR)/man1/feedd.1"
 	install -D -m 0644 Config/feedd.example.toml "$(DESTDIR)$(DOCDIR)/feedd.example.toml"
 	install -D -m 0644 docs/log.schema.json "$(DESTDIR)$(DOCDIR)/log.schema.json"
+	install -D -m 0644 systemd/feedd-instance.toml "$(DESTDIR)$(DOCDIR)/feedd-instance.toml"
+	install -D -m 0644 systemd/nginx-feedd.conf "$(DESTDIR)$(DOCDIR)/nginx-feedd.conf"
 	install -D -m 0644 README.md "$(DESTDIR)$(DOCDIR)/README.md"
 
 uninstall:
-	rm -f "$(DESTDIR)$(BINDIR)/feedd" "$(DESTDIR)$(UNITDIR)/feedd.service" \
+	rm -f "$(DESTDIR)$(BINDIR)/feedd" "$(DESTDIR)$(UNITDIR)/feedd.service" "$(DESTDIR)$(UNITDIR)/feedd@.service" \
 		"$(DESTDIR)$(SYSUSERSDIR)/feedd.conf" "$(DESTDIR)$(TMPFILESDIR)/feedd.conf" \
 		"$(DESTDIR)$(MANDIR)/man1/feedd.1"
 	rm -rf "$(DESTDIR)$(DOCDIR)"
