@@ -96,6 +96,7 @@ install: setup
 	install -D -m 0644 docs/log.schema.json "$(DESTDIR)$(DOCDIR)/log.schema.json"
 	install -D -m 0644 systemd/feedd-instance.toml "$(DESTDIR)$(DOCDIR)/feedd-instance.toml"
 	install -D -m 0644 systemd/nginx-feedd.conf "$(DESTDIR)$(DOCDIR)/nginx-feedd.conf"
+	install -D -m 0644 systemd/feedd-websub.conf "$(DESTDIR)$(DOCDIR)/feedd-websub.conf"
 	install -D -m 0644 README.md "$(DESTDIR)$(DOCDIR)/README.md"
 
 uninstall:

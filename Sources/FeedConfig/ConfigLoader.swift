@@ -10,7 +10,8 @@ public enum ConfigLoader {
     /// Where a project's config is looked for, relative to the current directory.
     public static let projectPath = "Config/feedd.toml"
 
-    static let topLevelKeys = ["source", "output", "state_dir", "site", "daemon", "limits", "feed"]
+    static let topLevelKeys = ["source", "output", "state_dir", "site", "daemon", "limits", "websub", "feed"]
+    static let websubKeys = ["hubs"]
     static let siteKeys = ["title", "base_url", "tag_authority", "author", "author_uri", "lang", "index_page", "stylesheet"]
     static let daemonKeys = ["debounce_ms", "max_delay_ms", "rescan_interval_s"]
     static let limitsKeys = ["max_file_size"]
@@ -83,7 +84,8 @@ public enum ConfigLoader {
                         "state_dir and output are the same directory (\(output)); the state database would be published")
         }
 
-        let site = readSite(root, reader: reader)
+        var site = readSite(root, reader: reader)
+        site.hubs = readHubs(root, reader: reader)
         let daemon = readDaemon(root, reader: reader)
         let limits = readLimits(root, reader: reader)
         let feeds = readFeeds(root, reader: reader)
@@ -186,6 +188,27 @@ public enum ConfigLoader {
         }
         return DaemonSettings(debounce: .milliseconds(debounceMS), maxDelay: .milliseconds(maxDelayMS),
                               rescanInterval: .seconds(rescan.value ?? 600))
+    }
+
+    /// `[websub] hubs`: absolute http(s) URLs of WebSub hubs.
+    private static func readHubs(_ root: TOMLTable, reader: ConfigReader) -> [String] {
+        let path = TOMLKeyPath.root.appending("websub")
+        guard let table = reader.subtable(root, "websub", at: .root).value else { return [] }
+        reader.rejectUnknownKeys(in: table, at: path, allowed: websubKeys)
+        guard let raw = table["hubs"] else { return [] }
+        guard let array = raw.array else {
+            reader.fail(path.appending("hubs"), "must be a list of hub URLs such as [\"https://pubsubhubbub.appspot.com/\"], got \(ConfigReader.render(raw))")
+            return []
+        }
+        var hubs: [String] = []
+        for i in 0..<array.count {
+            guard let text = array[i].string, case .ok = Validation.baseURL(text) else {
+                reader.fail(path.appending("hubs"), "entries must be absolute http(s) URLs such as \"https://pubsubhubbub.appspot.com/\", got \(ConfigReader.render(array[i]))")
+                return []
+            }
+            if !hubs.contains(text) { hubs.append(text) }
+        }
+        return hubs
     }
 
     private static func readLimits(_ root: TOMLTable, reader: ConfigReader) -> Limits {

@@ -12,6 +12,9 @@ public struct Site: Sendable, Equatable {
     public var indexPage = true
     /// Write `feed.xsl` and reference it from the Atom feeds, so browsers show a page.
     public var stylesheet = true
+    /// WebSub hubs (`[websub] hubs`): every feed document advertises each
+    /// (`rel="hub"`), and each is pinged when a feed file changes.
+    public var hubs: [String] = []
 
     public init(title: String, baseURL: String, tagAuthority: String, author: String,
                 authorURI: String? = nil, language: String = "en") {

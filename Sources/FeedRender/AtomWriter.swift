@@ -51,6 +51,7 @@ public struct AtomWriter: Sendable {
         try w.element("generator", Self.generatorName,
                       attributes: [("uri", Self.generatorURI), ("version", Self.generatorVersion)])
         try w.empty("link", attributes: [("rel", "self"), ("type", "application/atom+xml"), ("href", site.url(of: feed.file))])
+        for hub in site.hubs { try w.empty("link", attributes: [("rel", "hub"), ("href", hub)]) }
         try w.empty("link", attributes: [("rel", "alternate"), ("type", "text/html"), ("href", site.homePage)])
         for item in items {
             try entry(item, w)

@@ -31,6 +31,9 @@ public struct JSONFeedWriter: Sendable {
             ("items", .array(items.map(item))),
         ]
         if let subtitle = feed.subtitle { doc.append(("description", .string(XMLText.singleLine(subtitle)))) }
+        if !site.hubs.isEmpty {
+            doc.append(("hubs", .array(site.hubs.map { .object([("type", .string("WebSub")), ("url", .string($0))]) })))
+        }
         var out: [UInt8] = []
         JSONValue.object(doc).serialize(into: &out, indent: 0)
         out.append(0x0A)

@@ -48,6 +48,7 @@ public struct RSSWriter: Sendable {
         try w.element("docs", Self.docs)
         let selfFile = file ?? feed.file(for: .rss)
         try w.empty("atom:link", attributes: [("href", site.url(of: selfFile)), ("rel", "self"), ("type", "application/rss+xml")])
+        for hub in site.hubs { try w.empty("atom:link", attributes: [("href", hub), ("rel", "hub")]) }
         for item in items {
             try self.item(item, w)
         }

@@ -33,7 +33,7 @@ struct RunCommand {
             throw ExitStatus.noSource
         }
         if once || dryRun {
-            try runOnce(config: config, log: log)
+            try await runOnce(config: config, log: log)
         } else {
             try await runDaemon(config: config, log: log)
         }
@@ -55,7 +55,7 @@ struct RunCommand {
         }
     }
 
-    private func runOnce(config: Configuration, log: LogSink) throws {
+    private func runOnce(config: Configuration, log: LogSink) async throws {
         let logger = log.logger()
         // A dry run writes nothing, not even an empty output directory.
         if !dryRun {
@@ -86,6 +86,10 @@ struct RunCommand {
         do {
             let report = try pipeline.run(.init(dryRun: dryRun, repeatKnownProblems: true))
             pipeline.logSummary(report, dryRun: dryRun)
+            // The feeds are out: the hubs hear of them now (a hub that fails changes nothing below).
+            if !dryRun {
+                await WebSub.publishOnce(WebSub.changedURLs(report, site: config.site), hubs: config.site.hubs, logger: logger)
+            }
             // A conflict is a problem in the source like a rejected file: CI must see it every time.
             if !report.rejections.isEmpty || !report.conflicts.isEmpty { throw ExitStatus.rejectedSources }
         } catch let error as PipelineError {

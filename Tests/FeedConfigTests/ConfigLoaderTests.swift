@@ -146,14 +146,14 @@ title = "US openings"
         // Every key of the schema is shown in the reference file.
         let text = try String(contentsOfFile: path, encoding: .utf8)
         for key in ConfigLoader.topLevelKeys + ConfigLoader.siteKeys + ConfigLoader.daemonKeys
-            + ConfigLoader.limitsKeys + ConfigLoader.feedKeys {
+            + ConfigLoader.limitsKeys + ConfigLoader.websubKeys + ConfigLoader.feedKeys {
             #expect(text.contains("\n\(key) = ") || text.contains("[\(key)]"), "example lacks \(key)")
         }
         // And in the man page's CONFIGURATION section (roff escapes `_` nowhere, so the names appear as written).
         let man = try String(contentsOf: root.appendingPathComponent("man/feedd.1"), encoding: .utf8)
         let configuration = man.components(separatedBy: ".SH CONFIGURATION").last?.components(separatedBy: ".SH FILES").first ?? ""
         for key in ConfigLoader.topLevelKeys + ConfigLoader.siteKeys + ConfigLoader.daemonKeys
-            + ConfigLoader.limitsKeys + ConfigLoader.feedKeys {
+            + ConfigLoader.limitsKeys + ConfigLoader.websubKeys + ConfigLoader.feedKeys {
             #expect(configuration.contains(key), "the man page's CONFIGURATION lacks \(key)")
         }
     }

@@ -19,6 +19,7 @@ struct LogContractTests {
         "watch-ended",   // needs the inotify thread to die
         "rescan",        // the rescan timer (10 minutes) or an inotify queue overflow
         "recovered",     // DaemonFaultTests make failures and recoveries on a tmpfs they mount
+        "websub-recovered", // WebSubTests.theDaemonRetriesAFailingHubAndSaysWhenItRecovers (a backoff of seconds)
     ]
 
     /// Validates `lines` against the schema; returns the events seen.
@@ -82,6 +83,10 @@ struct LogContractTests {
         }
         try box.write("jobs/new.md", TimelineTests.job(id: "job-new", title: "New job"))
         _ = try once(["--config", onlyPapers.path])
+        // WebSub: a hub that takes the ping, one that refuses it.
+        let hub = try StandInHub(), refusing = try StandInHub(answer: "500")
+        try box.write("publications/hubbed.md", Fixture.publication(id: "hubbed", title: "Hubbed"))
+        _ = try once(["--config", try WebSubTests.config(box, hubs: [hub.url, refusing.url])])
         // Failures before a run: a bad config, a missing source, an unusable output, a locked state.
         let bad = box.root.appendingPathComponent("bad.toml")
         try Data("[[feed]]\nname = \"x\"\nkind = \"nothing\"\ncap = \"lots\"\n".utf8).write(to: bad)

@@ -82,11 +82,12 @@ public final class Daemon: Sendable {
         var watchLimited = false
         let timers = Timers(sink: sink)
         defer { timers.cancelAll() }
+        let webSub = WebSubQueue(hubs: config.site.hubs, logger: logger)
 
         // The initial scan: everything on disk now; the watcher already queues what changes during it.
         let health = Health()
         var failures = FailureLog(logger: logger)
-        if let report = await runPipeline(pipeline, scope: .full, repeatProblems: true, health: health, failures: &failures, timers: timers) {
+        if let report = await runPipeline(pipeline, scope: .full, repeatProblems: true, health: health, failures: &failures, timers: timers, webSub: webSub) {
             logger.info("watching \(config.source) (\(report.filesScanned) files); feeds in \(config.output)",
                         metadata: ["event": "ready", "files": .int(report.filesScanned)])
         } else {
@@ -119,13 +120,13 @@ public final class Daemon: Sendable {
                 if failures.pending { continue }
                 let scope: Pipeline.Scope = batch.needsRescan ? .full : .paths(changed: batch.changedPaths, removed: batch.removedPaths)
                 if batch.isEmpty { continue }
-                if await runPipeline(pipeline, scope: scope, repeatProblems: false, health: health, failures: &failures, timers: timers) == nil {
+                if await runPipeline(pipeline, scope: scope, repeatProblems: false, health: health, failures: &failures, timers: timers, webSub: webSub) == nil {
                     timers.scheduleRetry(after: failures.backoff)
                 }
                 notifier.status(await status(pipeline, failures))
             case .rescanTimer, .retryTimer:
                 if stopRequested.withLock({ $0 }) { continue }
-                if await runPipeline(pipeline, scope: .full, repeatProblems: false, health: health, failures: &failures, timers: timers) == nil {
+                if await runPipeline(pipeline, scope: .full, repeatProblems: false, health: health, failures: &failures, timers: timers, webSub: webSub) == nil {
                     timers.scheduleRetry(after: failures.backoff)
                 }
                 notifier.status(await status(pipeline, failures))
@@ -133,7 +134,7 @@ public final class Daemon: Sendable {
                 // No file changed: the run only does the clock's work (and finds nothing else to read).
                 if stopRequested.withLock({ $0 }) || failures.pending { continue }
                 if await runPipeline(pipeline, scope: .paths(changed: [], removed: []), repeatProblems: false, health: health,
-                                     failures: &failures, timers: timers) == nil {
+                                     failures: &failures, timers: timers, webSub: webSub) == nil {
                     timers.scheduleRetry(after: failures.backoff)
                 }
                 notifier.status(await status(pipeline, failures))
@@ -163,9 +164,10 @@ public final class Daemon: Sendable {
                         watcher = try startWatcher(fresh, sink: sink, mailbox: mailbox)
                     }
                     config = fresh
+                    await webSub.setHubs(fresh.site.hubs)
                     timers.scheduleRescan(every: rescanInterval(config, watchLimited: watchLimited))
                     logger.info("configuration reloaded from \(config.file ?? "built-in defaults")", metadata: ["event": "reloaded"])
-                    if await runPipeline(pipeline, scope: .full, repeatProblems: true, health: health, failures: &failures, timers: timers) == nil {
+                    if await runPipeline(pipeline, scope: .full, repeatProblems: true, health: health, failures: &failures, timers: timers, webSub: webSub) == nil {
                         timers.scheduleRetry(after: failures.backoff)
                     }
                 } catch let error as ConfigError {
@@ -228,7 +230,7 @@ public final class Daemon: Sendable {
     /// failed. After a run that succeeded, the deadline timer is set for the
     /// next moment the clock changes a feed.
     private func runPipeline(_ pipeline: PipelineThread, scope: Pipeline.Scope, repeatProblems: Bool,
-                             health: Health, failures: inout FailureLog, timers: Timers) async -> RunReport? {
+                             health: Health, failures: inout FailureLog, timers: Timers, webSub: WebSubQueue) async -> RunReport? {
         health.begin()
         defer { health.end() }
         let outcome = await pipeline.perform { p -> Result<RunReport, PipelineError> in
@@ -246,6 +248,8 @@ public final class Daemon: Sendable {
         case let .success(report):
             failures.succeeded()
             timers.scheduleDeadline(at: report.nextDeadline)
+            let site = await pipeline.perform { $0.settings.site }
+            await webSub.publish(WebSub.changedURLs(report, site: site))
             return report
         case let .failure(error):
             failures.failed(error)

@@ -225,7 +225,8 @@ struct Publisher {
     static func signature(_ settings: PipelineSettings) -> String {
         let site = settings.site
         var parts = [AtomWriter.generatorName, AtomWriter.generatorVersion, site.title, site.baseURL, site.tagAuthority,
-                     site.author, site.authorURI ?? "", site.language, "\(site.indexPage)", "\(site.stylesheet)"]
+                     site.author, site.authorURI ?? "", site.language, "\(site.indexPage)", "\(site.stylesheet)",
+                     site.hubs.joined(separator: " ")]
         for feed in settings.feeds {
             parts += [feed.name, feed.file, feed.kind.rawValue, feed.title, feed.subtitle ?? "", "\(feed.cap)",
                       feed.formats.sorted().map(\.rawValue).joined(separator: ","), feed.groupBy.map(\.rawValue).joined(separator: ","),
