@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what feedd needs to build, run and test, when it is missing.
 # Idempotent and quiet when everything is there. Debian/Ubuntu (apt-get).
-#   scripts/setup.sh          build and run: libxml2, cmark-gfm and SQLite headers, pkg-config
+#   scripts/setup.sh          build and run: libxml2, cmark-gfm, SQLite and libcurl headers, pkg-config
 #   scripts/setup.sh --test   also the tools the tests use: xmllint, newsboat,
 #                             systemd-analyze, inotify tools, python3-venv,
 #                             the jsonschema Python library (log contract tests)
@@ -17,7 +17,8 @@ fi
 
 missing=()
 have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
-for p in libxml2-dev libcmark-gfm-dev libcmark-gfm-extensions-dev libsqlite3-dev pkg-config; do have_pkg "$p" || missing+=("$p"); done
+# libcurl4-openssl-dev: FoundationNetworking (WebSub pings) links libcurl; the static-stdlib release build needs its link-time library.
+for p in libxml2-dev libcmark-gfm-dev libcmark-gfm-extensions-dev libsqlite3-dev libcurl4-openssl-dev pkg-config; do have_pkg "$p" || missing+=("$p"); done
 if [ "$want_test" = 1 ]; then
     for p in libxml2-utils newsboat systemd python3-venv sqlite3; do have_pkg "$p" || missing+=("$p"); done
 fi
