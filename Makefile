@@ -2,6 +2,7 @@
 #   make run     set up, build, and run feedd once on the sample (Config/feedd.toml) → Feeds/
 #   make check   set up, build, and pass every test (what CI runs)
 # Others: make install [PREFIX=/usr/local] [DESTDIR=], make bench, make fuzz, make asan, make soak [SOAK_MINUTES=60], make screenshot, make unit-check, make clean
+#   make vm-check  boot a Debian 12 guest (qemu) holding `make install`'s files and check the unit under real systemd (root; scripts/VM-CHECK.md)
 
 PREFIX     ?= /usr/local
 DESTDIR    ?=
@@ -14,13 +15,13 @@ DOCDIR      = $(PREFIX)/share/doc/feedd
 SYSCONFDIR ?= /etc
 SHARED     ?= ../shared
 
-.PHONY: run check nginx-check crash-check setup setup-test build release test asan judge-sample unit-check soak install uninstall bench fuzz fuzz-build screenshot clean
+.PHONY: run check nginx-check crash-check setup setup-test build release test asan judge-sample unit-check vm-check soak install uninstall bench fuzz fuzz-build screenshot clean
 
 run: setup release
 	$$(swift build -c release --show-bin-path)/feedd --once --config Config/feedd.toml
 	@echo "Feeds written: $$(ls Feeds/*.atom)"
 
-check: setup-test build test judge-sample unit-check nginx-check crash-check soak
+check: setup-test build test judge-sample unit-check nginx-check crash-check soak vm-check
 	@echo "make check: all passed"
 
 setup:
@@ -58,6 +59,11 @@ judge-sample:
 
 unit-check:
 	scripts/check-unit.sh
+
+# The unit under a real systemd: a Debian 12 guest booted with qemu, holding
+# what `make install` produced (scripts/vm-check.sh; root, a few minutes).
+vm-check:
+	scripts/vm-check.sh
 
 # SIGKILL the daemon at random moments under a churning writer (issue 3's
 # crash-safety script; CRASH_KILLS=300 for the full run).
