@@ -136,7 +136,35 @@ else
     bad stop "$detail"
 fi
 
-# 6. The unit's journal, PID 1's lines about the unit (Starting..., Started...,
+# 6. Another output directory: the sandbox refuses it and feedd's error line
+# names the drop-in; with that drop-in the feeds appear there (README, "Another
+# output directory").
+other=/srv/feedd/other-feeds
+install -d -o feedd -g feedd -m 0755 "$other"
+sed -i "s|^output *=.*|output = \"$other\"|" "$conf"
+systemctl start feedd
+hint=no
+for _ in $(seq 1 40); do
+    if feedd_lines | grep -q "ReadWritePaths=$other"; then hint=yes; break; fi
+    sleep 0.25
+done
+mkdir -p /etc/systemd/system/feedd.service.d
+printf '[Service]\nReadWritePaths=%s\n' "$other" > /etc/systemd/system/feedd.service.d/output.conf
+systemctl daemon-reload
+systemctl restart feedd
+moved=no
+for _ in $(seq 1 40); do
+    if grep -q 'VM paper' "$other/$pub_file" 2>/dev/null; then moved=yes; break; fi
+    sleep 0.25
+done
+systemctl stop feedd
+if [ $hint = yes ] && [ $moved = yes ]; then
+    ok other-output "refused without a drop-in, its error naming ReadWritePaths=$other; with the drop-in, $other/$pub_file written"
+else
+    bad other-output "hint in the journal: $hint; feed in $other with the drop-in: $moved ($(ls "$other" 2>&1 | oneline))"
+fi
+
+# 7. The unit's journal, PID 1's lines about the unit (Starting..., Started...,
 # Reloading..., Stopping..., Deactivated...) left out: every line another
 # process wrote must be one of feedd's own text lines under journald,
 # "LEVEL MESSAGE". Anything else (the Swift runtime's "Failed to set thread

@@ -65,7 +65,7 @@ done
 [ "$(id -u)" = 0 ] || die "needs root (debootstrap, chroot, root-owned files in the image): sudo make vm-check"
 
 SUITE=bookworm
-CHECKS=6   # PASS lines the guest must print (scripts/vm-check-guest.sh)
+CHECKS=7   # PASS lines the guest must print (scripts/vm-check-guest.sh)
 VM_DIR=$(mkdir -p "${VM_DIR:-.build-vm}" && cd "${VM_DIR:-.build-vm}" && pwd)
 work=$VM_DIR/run
 
