@@ -15,7 +15,7 @@ public enum ConfigLoader {
     static let siteKeys = ["title", "base_url", "tag_authority", "author", "author_uri", "lang", "index_page", "stylesheet"]
     static let daemonKeys = ["debounce_ms", "max_delay_ms", "rescan_interval_s"]
     static let limitsKeys = ["max_file_size"]
-    static let feedKeys = ["name", "file", "kind", "title", "subtitle", "cap", "formats", "group_by", "closed_days", "significant"]
+    static let feedKeys = ["name", "file", "kind", "title", "subtitle", "cap", "formats", "group_by", "closed_days", "significant", "archive", "archive_size"]
 
     static let debounceRange = 0...60_000
     static let maxDelayRange = 1...600_000
@@ -297,6 +297,8 @@ public enum ConfigLoader {
             let closedDays = reader.integer(table, "closed_days", at: elementPath, range: 0...3650, noun: "a number of days")
             let significant = reader.stringList(table, "significant", at: elementPath, allowed: EntryField.allCases.map(\.rawValue))
                 .map { Set($0.compactMap(EntryField.init(rawValue:))) } ?? Set(EntryField.allCases)
+            let archive = reader.boolean(table, "archive", at: elementPath)
+            let archiveSize = reader.integer(table, "archive_size", at: elementPath, range: capRange, noun: "a number of entries")
 
             if let feedName = name.value {
                 if let first = namesSeen[feedName] {
@@ -323,7 +325,8 @@ public enum ConfigLoader {
                                       title: title.value ?? Configuration.defaultTitle(for: kind),
                                       subtitle: subtitle.value, cap: cap.value ?? Configuration.defaultCap,
                                       formats: formats, groupBy: groupBy, closedDays: closedDays.value,
-                                      significant: significant))
+                                      significant: significant, archive: archive,
+                                      archiveSize: archiveSize.value ?? FeedSpec.defaultArchiveSize))
             }
         }
         return feeds

@@ -62,13 +62,23 @@ public struct FeedSpec: Sendable, Equatable {
     public var closedDays: Int
     /// The fields whose change is news (`updated`); an edit of others only is a quiet revision.
     public var significant: Set<EntryField>
+    /// Keep full history in RFC 5005 archive documents beside the feed
+    /// (`NAME-archive-N.atom`, …), linked by `prev-archive`.
+    public var archive: Bool
+    /// Entries per archive document.
+    public var archiveSize: Int
+
+    /// Whether a feed of `kind` keeps archives unless the config says otherwise: papers do, openings do not.
+    public static func defaultArchive(for kind: EntryKind) -> Bool { kind == .publication }
+    public static let defaultArchiveSize = 100
 
     /// Days a closed opening stays in a job feed unless the config says otherwise.
     public static func defaultClosedDays(for kind: EntryKind) -> Int { kind == .job ? 7 : 0 }
 
     public init(name: String, file: String, kind: EntryKind, title: String, subtitle: String? = nil, cap: Int = 50,
                 formats: Set<FeedFormat> = [.atom], groupBy: [Facet.Dimension] = [], facet: Facet? = nil,
-                closedDays: Int? = nil, significant: Set<EntryField> = Set(EntryField.allCases)) {
+                closedDays: Int? = nil, significant: Set<EntryField> = Set(EntryField.allCases),
+                archive: Bool? = nil, archiveSize: Int = FeedSpec.defaultArchiveSize) {
         self.name = name
         self.file = file
         self.kind = kind
@@ -80,12 +90,24 @@ public struct FeedSpec: Sendable, Equatable {
         self.facet = facet
         self.closedDays = closedDays ?? Self.defaultClosedDays(for: kind)
         self.significant = significant
+        self.archive = facet == nil && (archive ?? Self.defaultArchive(for: kind))
+        self.archiveSize = max(1, archiveSize)
     }
 
     /// The file of this feed in `format`: `openings.atom` → `openings.rss`, `openings.json`.
     public func file(for format: FeedFormat) -> String {
         let stem = file.hasSuffix(".atom") ? String(file.dropLast(5)) : file
         return stem + "." + format.rawValue
+    }
+
+    /// Archive document `page` (1 is the oldest) of this feed: same name and
+    /// id, its own files (`publications-archive-3.atom`, `.rss`, `.json`).
+    public func archivePage(_ page: Int) -> FeedSpec {
+        var spec = self
+        spec.file = String(file(for: .atom).dropLast(5)) + "-archive-\(page).atom"
+        spec.groupBy = []
+        spec.archive = false
+        return spec
     }
 
     /// The per-category feed of `facet` derived from this feed, with a file
@@ -97,7 +119,35 @@ public struct FeedSpec: Sendable, Equatable {
                         file: "\(name)-\(facet.dimension.rawValue)-\(slug).atom",
                         kind: kind, title: "\(title): \(facet.value)",
                         subtitle: subtitle, cap: cap, formats: formats, groupBy: [], facet: facet,
-                        closedDays: closedDays, significant: significant)
+                        closedDays: closedDays, significant: significant, archive: false)
+    }
+}
+
+/// Where a feed document sits in an RFC 5005 archived feed (§4): the
+/// documents it links to, in the same format as itself.
+public struct ArchiveLinks: Sendable, Equatable {
+    /// Set on an archive document: the subscription document (`rel="current"`).
+    public var current: FeedSpec?
+    /// The archive document just before this one (`prev-archive`).
+    public var previous: FeedSpec?
+    /// The archive document just after this one (`next-archive`).
+    public var next: FeedSpec?
+
+    public init(current: FeedSpec? = nil, previous: FeedSpec? = nil, next: FeedSpec? = nil) {
+        self.current = current
+        self.previous = previous
+        self.next = next
+    }
+
+    /// A feed without archives.
+    public static let none = ArchiveLinks()
+
+    /// Whether the document is an archive document (`fh:archive`).
+    public var isArchive: Bool { current != nil }
+
+    /// The links to write, by relation, in RFC 5005's order.
+    public var relations: [(rel: String, feed: FeedSpec)] {
+        [("current", current), ("prev-archive", previous), ("next-archive", next)].compactMap { rel, spec in spec.map { (rel, $0) } }
     }
 }
 

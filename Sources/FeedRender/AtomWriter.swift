@@ -14,6 +14,8 @@ public struct AtomWriter: Sendable {
     public static let generatorVersion = "0.1.0"
     /// The generator's home page, in `<generator uri="…">`.
     public static let generatorURI = "https://feedd.example/"
+    /// RFC 5005's namespace, for `fh:archive`.
+    public static let historyNamespace = "http://purl.org/syndication/history/1.0"
 
     public var site: Site
     /// When set, an `<?xml-stylesheet type="text/xsl" href="…"?>` before the
@@ -28,7 +30,9 @@ public struct AtomWriter: Sendable {
     /// - Parameters:
     ///   - items: already selected and ordered newest first (see `FeedItem.feedOrder`).
     ///   - emptyUpdated: the feed's `updated` when there are no items.
-    public func render(_ feed: FeedSpec, items: [FeedItem], emptyUpdated: Timestamp = .epoch) throws(RenderError) -> [UInt8] {
+    ///   - archive: the RFC 5005 links of a feed with archives.
+    public func render(_ feed: FeedSpec, items: [FeedItem], emptyUpdated: Timestamp = .epoch,
+                       archive: ArchiveLinks = .none) throws(RenderError) -> [UInt8] {
         let w = try XMLWriter()
         try w.startDocument()
         if let href = stylesheet.flatMap(Self.stylesheetHref) {
@@ -36,6 +40,7 @@ public struct AtomWriter: Sendable {
         }
         try w.start("feed")
         try w.attribute("xmlns", "http://www.w3.org/2005/Atom")
+        if archive.isArchive { try w.attribute("xmlns:fh", Self.historyNamespace) }
         try w.attribute("xml:lang", site.language)
         try w.element("id", site.feedID(name: feed.name))
         try textConstruct("title", feed.title, w)
@@ -53,6 +58,10 @@ public struct AtomWriter: Sendable {
         try w.empty("link", attributes: [("rel", "self"), ("type", "application/atom+xml"), ("href", site.url(of: feed.file))])
         for hub in site.hubs { try w.empty("link", attributes: [("rel", "hub"), ("href", hub)]) }
         try w.empty("link", attributes: [("rel", "alternate"), ("type", "text/html"), ("href", site.homePage)])
+        for (rel, spec) in archive.relations {
+            try w.empty("link", attributes: [("rel", rel), ("type", "application/atom+xml"), ("href", site.url(of: spec.file))])
+        }
+        if archive.isArchive { try w.empty("fh:archive", attributes: []) }
         for item in items {
             try entry(item, w)
         }

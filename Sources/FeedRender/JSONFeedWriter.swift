@@ -19,7 +19,10 @@ public struct JSONFeedWriter: Sendable {
     ///   - items: already selected and ordered newest first (see `FeedItem.feedOrder`).
     ///   - file: this JSON file's name beside the Atom feed, for `feed_url`;
     ///     `feed.file(for: .json)` by default.
-    public func render(_ feed: FeedSpec, items: [FeedItem], file: String? = nil) -> [UInt8] {
+    ///   - archive: the archive documents of a feed with archives: JSON Feed
+    ///     has no archive relations, so `next_url` (its pagination, "the next
+    ///     n items") names the archive document of the entries before these.
+    public func render(_ feed: FeedSpec, items: [FeedItem], file: String? = nil, archive: ArchiveLinks = .none) -> [UInt8] {
         var doc: [(String, JSONValue)] = [
             ("version", .string(Self.version)),
             ("title", .string(XMLText.singleLine(feed.title))),
@@ -31,6 +34,7 @@ public struct JSONFeedWriter: Sendable {
             ("items", .array(items.map(item))),
         ]
         if let subtitle = feed.subtitle { doc.append(("description", .string(XMLText.singleLine(subtitle)))) }
+        if let older = archive.previous { doc.append(("next_url", .string(site.url(of: older.file(for: .json))))) }
         if !site.hubs.isEmpty {
             doc.append(("hubs", .array(site.hubs.map { .object([("type", .string("WebSub")), ("url", .string($0))]) })))
         }

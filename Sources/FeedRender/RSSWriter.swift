@@ -29,14 +29,17 @@ public struct RSSWriter: Sendable {
     ///   - file: this RSS file's name beside the Atom feed, for the self link;
     ///     `feed.file(for: .rss)` by default.
     ///   - emptyUpdated: `lastBuildDate` when there are no items.
+    ///   - archive: the RFC 5005 links of a feed with archives, as `atom:link`
+    ///     and `fh:archive` (RFC 5005, Appendix B).
     public func render(_ feed: FeedSpec, items: [FeedItem], file: String? = nil,
-                       emptyUpdated: Timestamp = .epoch) throws(RenderError) -> [UInt8] {
+                       emptyUpdated: Timestamp = .epoch, archive: ArchiveLinks = .none) throws(RenderError) -> [UInt8] {
         let w = try XMLWriter()
         try w.startDocument()
         try w.start("rss")
         try w.attribute("version", "2.0")
         try w.attribute("xmlns:atom", "http://www.w3.org/2005/Atom")
         try w.attribute("xmlns:dc", "http://purl.org/dc/elements/1.1/")
+        if archive.isArchive { try w.attribute("xmlns:fh", AtomWriter.historyNamespace) }
         try w.start("channel")
         try plainText("title", feed.title, w)
         try w.element("link", site.homePage)
@@ -49,6 +52,10 @@ public struct RSSWriter: Sendable {
         let selfFile = file ?? feed.file(for: .rss)
         try w.empty("atom:link", attributes: [("href", site.url(of: selfFile)), ("rel", "self"), ("type", "application/rss+xml")])
         for hub in site.hubs { try w.empty("atom:link", attributes: [("href", hub), ("rel", "hub")]) }
+        for (rel, spec) in archive.relations {
+            try w.empty("atom:link", attributes: [("href", site.url(of: spec.file(for: .rss))), ("rel", rel), ("type", "application/rss+xml")])
+        }
+        if archive.isArchive { try w.empty("fh:archive", attributes: []) }
         for item in items {
             try self.item(item, w)
         }

@@ -9,14 +9,14 @@ public struct StateSummary: Sendable, Equatable {
 }
 
 extension StateStore {
-    private static let entryColumns = "key, kind, source, title, fingerprint, published, updated, first_seen, last_changed, removed_at, sketch, facets, closes, digests, shown"
+    static let entryColumns = "key, kind, source, title, fingerprint, published, updated, first_seen, last_changed, removed_at, sketch, facets, closes, digests, shown"
     // Made once: a statement is found by its text, and the hot ones run 100,000 times a first run.
     private static let selectAll = "SELECT \(entryColumns) FROM entries"
     private static let selectByKey = "SELECT \(entryColumns) FROM entries WHERE key = ?"
     private static let selectBySource = "SELECT \(entryColumns) FROM entries WHERE source = ?"
     private static let upsert = "INSERT OR REPLACE INTO entries(\(entryColumns)) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
 
-    private func entry(_ row: Row) -> StoredEntry {
+    func entry(_ row: Row) -> StoredEntry {
         StoredEntry(key: EntryKey(rawValue: row.text(0)), kind: EntryKind(rawValue: row.text(1)) ?? .publication,
                     source: row.text(2), title: row.text(3), fingerprint: row.fingerprint(4),
                     published: Timestamp(seconds: row.int(5)), updated: Timestamp(seconds: row.int(6)),
@@ -29,7 +29,7 @@ extension StateStore {
                     shown: row.int(14) != 0)
     }
 
-    private func entries(_ sql: String, _ values: SQLValue...) throws(StoreError) -> [StoredEntry] {
+    func entries(_ sql: String, _ values: SQLValue...) throws(StoreError) -> [StoredEntry] {
         var out: [StoredEntry] = []
         try statement(sql).bind(values).forEach { out.append(entry($0)) }
         return out

@@ -161,6 +161,13 @@ public final class StateStore {
         CREATE INDEX entries_closed ON entries(kind, removed_at) WHERE removed_at IS NOT NULL;
         CREATE INDEX entries_closing ON entries(closes) WHERE closes IS NOT NULL AND removed_at IS NULL;
         """,
+        // 7: RFC 5005 archives (issue 16): each archived entry's place in its
+        // feed's archive, and the `updated` it was archived with.
+        """
+        CREATE TABLE archive(feed TEXT NOT NULL, key TEXT NOT NULL, seq INTEGER NOT NULL, updated INTEGER NOT NULL,
+            PRIMARY KEY(feed, key)) WITHOUT ROWID;
+        CREATE UNIQUE INDEX archive_by_seq ON archive(feed, seq);
+        """,
     ]
 
     /// The schema version this feedd writes.

@@ -213,7 +213,7 @@ title = "US openings"
         #expect(error.line == 8)
         #expect(error.key == "feed[1].capacity")
         #expect(error.message.contains("in [[feed]]"))
-        #expect(error.description == "feedd.toml:8: feed[1].capacity: unknown key in [[feed]]; expected one of: name, file, kind, title, subtitle, cap, formats, group_by, closed_days, significant")
+        #expect(error.description == "feedd.toml:8: feed[1].capacity: unknown key in [[feed]]; expected one of: name, file, kind, title, subtitle, cap, formats, group_by, closed_days, significant, archive, archive_size")
     }
 
     @Test(arguments: [

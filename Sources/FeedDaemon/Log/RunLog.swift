@@ -102,6 +102,10 @@ extension Pipeline {
             let written = categories.filter(\.written).count
             feeds.append("\(categories.count) per-category files (\(written) \(state(true)))")
         }
+        let archives = report.feeds.filter { $0.role == .archive }
+        if !archives.isEmpty {
+            feeds.append("\(archives.count) archive files (\(archives.filter(\.written).count) \(state(true)))")
+        }
         let rejectedFiles = Set(report.rejections.map(\.source)).count
         let seconds = (report.seconds * 1000).rounded() / 1000
         let revised = count(.revised) > 0 ? ", \(count(.revised)) revised" : ""

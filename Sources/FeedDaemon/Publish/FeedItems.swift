@@ -68,12 +68,23 @@ struct FeedItems {
                 // In the feed's order (the state's): published, newest first, then key.
                 rows = Array((rows + shownClosed).sorted { ($1.published, $0.key) < ($0.published, $1.key) }.prefix(feed.cap))
             }
+            if feed.archive {
+                // Archived entries with news since are shown again (RFC 5005 §4.1), up to a cap's worth.
+                let shown = Set(rows.map(\.key))
+                rows += try store.revisedSinceArchived(feed: feed.name, limit: feed.cap).filter { !shown.contains($0.key) }
+            }
             newest.append(rows)
         }
         var needed: [EntryKey: StoredEntry] = [:]
         for row in newest.joined() where built[row.key] == nil { needed[row.key] = row }
         try build(needed.values.sorted { $0.key < $1.key })
         return newest.map { rows in rows.compactMap { built[$0.key] }.sorted(by: FeedItem.feedOrder) }
+    }
+
+    /// The items of `rows` (an archive document's), newest first.
+    mutating func items(of rows: [StoredEntry]) throws -> [FeedItem] {
+        try build(rows.filter { built[$0.key] == nil }.sorted { $0.key < $1.key })
+        return rows.compactMap { built[$0.key] }.sorted(by: FeedItem.feedOrder)
     }
 
     /// Keeps the payloads of the entries rendered this run.

@@ -17,6 +17,8 @@ public struct PublishedFile: Sendable, Equatable {
         case category
         /// The browser page or the stylesheet.
         case page
+        /// An RFC 5005 archive document: counted, not listed, in the summary line.
+        case archive
     }
 }
 
@@ -62,6 +64,16 @@ struct Publisher {
         }
         var items = FeedItems(store: store, tree: tree, baseURL: site.baseURL, memory: memory)
         let renderedItems = try items.items(for: dirty.map(\.spec), at: now)
+        // What a feed with archives no longer shows takes the next places in its archive.
+        var archiveTops: [String: (before: Int, after: Int)] = [:]
+        for (feed, feedItems) in zip(dirty, renderedItems) where feed.spec.archive {
+            let name = feed.spec.name
+            let before = try store.archiveTop(feed: name)
+            let shown = Set(feedItems.map(\.entry.key))
+            let leaving = try store.unarchived(feed: name, kind: feed.spec.kind).filter { !shown.contains($0.key) }
+            try store.archive(feed: name, leaving.reversed())
+            archiveTops[name] = (before, try store.archiveTop(feed: name))
+        }
         phases.lap("render: items")
         var shown: [String: [FeedItem]] = [:]
         var files: [String: [PublishedFile]] = [:]
@@ -70,14 +82,16 @@ struct Publisher {
         // Every file of every feed rendered on every core (rendering is pure),
         // then staged here in order. An empty feed is dated by its last
         // change (a removal), never by the clock.
-        var jobs: [(spec: FeedSpec, items: [FeedItem], format: FeedFormat, emptyUpdated: Timestamp)] = []
+        var jobs: [RenderJob] = []
         for (feed, feedItems) in zip(dirty, renderedItems) {
-            let emptyUpdated = feedItems.isEmpty ? try store.lastChange(kind: feed.spec.kind, facet: feed.spec.facet) : .epoch
-            for format in feed.spec.formats.sorted() { jobs.append((feed.spec, feedItems, format, emptyUpdated)) }
+            let spec = feed.spec
+            let emptyUpdated = feedItems.isEmpty ? try store.lastChange(kind: spec.kind, facet: spec.facet) : .epoch
+            let pages = spec.archive ? ArchivePages(size: spec.archiveSize, top: try archiveTops[spec.name]?.after ?? store.archiveTop(feed: spec.name)) : nil
+            let links = pages.map { $0.count > 0 ? ArchiveLinks(previous: spec.archivePage($0.count)) : .none } ?? .none
+            for format in spec.formats.sorted() { jobs.append(RenderJob(spec: spec, items: feedItems, format: format, emptyUpdated: emptyUpdated, archive: links)) }
         }
         let writers = FeedWriters(site: site)
-        let bytes = try concurrentMap(jobs) { job in Result { try writers.render(job.spec, items: job.items, format: job.format, emptyUpdated: job.emptyUpdated) } }
-            .map { try $0.get() }
+        let bytes = try writers.render(jobs)
         phases.lap("render: files")
         var next = 0
         for (feed, feedItems) in zip(dirty, renderedItems) {
@@ -103,6 +117,11 @@ struct Publisher {
                 PublishedFile(feed: spec.name, file: spec.file(for: format), entries: records[spec.name]?.entries ?? 0,
                               written: false, role: spec.facet == nil ? .feed : .category)
             }
+        }
+        for feed in feeds where feed.spec.archive {
+            let (files, count) = try publishArchive(of: feed.spec, tops: archiveTops[feed.spec.name], full: full, isStale: isStale, into: batch)
+            published += files
+            rendered += count
         }
         phases.lap("render: staged")
         if site.stylesheet {
@@ -156,6 +175,16 @@ struct Publisher {
         return (published, rendered)
     }
 
+    /// One file to render: a feed (or an archive document of one) in one format.
+    struct RenderJob: Sendable {
+        var spec: FeedSpec
+        var items: [FeedItem]
+        var format: FeedFormat
+        /// The feed's date when it has no items.
+        var emptyUpdated: Timestamp
+        var archive: ArchiveLinks
+    }
+
     /// The writer of each format, for one site.
     struct FeedWriters: Sendable {
         let atom: AtomWriter, rss: RSSWriter, json: JSONFeedWriter
@@ -166,14 +195,71 @@ struct Publisher {
             json = JSONFeedWriter(site: site)
         }
 
-        func render(_ spec: FeedSpec, items: [FeedItem], format: FeedFormat, emptyUpdated: Timestamp) throws -> [UInt8] {
-            let file = spec.file(for: format)
-            switch format {
-            case .atom: return try atom.render(spec, items: items, emptyUpdated: emptyUpdated)
-            case .rss: return try rss.render(spec, items: items, file: file, emptyUpdated: emptyUpdated)
-            case .json: return json.render(spec, items: items, file: file)
+        func render(_ job: RenderJob) throws -> [UInt8] {
+            let file = job.spec.file(for: job.format)
+            switch job.format {
+            case .atom: return try atom.render(job.spec, items: job.items, emptyUpdated: job.emptyUpdated, archive: job.archive)
+            case .rss: return try rss.render(job.spec, items: job.items, file: file, emptyUpdated: job.emptyUpdated, archive: job.archive)
+            case .json: return json.render(job.spec, items: job.items, file: file, archive: job.archive)
             }
         }
+
+        /// Every job's bytes, on every core (rendering is pure), in order.
+        func render(_ jobs: [RenderJob]) throws -> [[UInt8]] {
+            try concurrentMap(jobs) { job in Result { try render(job) } }.map { try $0.get() }
+        }
+    }
+
+    /// Renders and stages the archive documents of `spec` that changed:
+    /// those a run's new places reach (the open one, and the new ones after
+    /// it), every one when the configuration changed, and any whose file is
+    /// not as feedd left it. A full document is otherwise never rendered again.
+    ///
+    /// - Parameter tops: the archive's last place before and after this run, when the feed was rendered.
+    /// - Returns: every archive file of the feed, written or not, and how many documents were rendered.
+    private func publishArchive(of spec: FeedSpec, tops: (before: Int, after: Int)?, full: Bool,
+                                isStale: (String) -> Bool, into batch: AtomicBatch) throws -> (files: [PublishedFile], rendered: Int) {
+        let top = try tops?.after ?? store.archiveTop(feed: spec.name)
+        let pages = ArchivePages(size: spec.archiveSize, top: top)
+        guard pages.count > 0 else { return ([], 0) }
+        let reached = tops.map { $0.before == $0.after ? pages.count + 1 : max(1, ArchivePages(size: spec.archiveSize, top: $0.before).count) }
+            ?? pages.count + 1
+        let formats = spec.formats.sorted()
+        let dirty = (1...pages.count).filter { page in
+            full || page >= reached || formats.contains { isStale(spec.archivePage(page).file(for: $0)) }
+        }
+        var written: Set<String> = []
+        let writers = FeedWriters(site: settings.site)
+        // A first run archives nearly every entry: a few documents' items at a time keep memory flat.
+        for start in stride(from: 0, to: dirty.count, by: 20) {
+            let group = dirty[start..<min(start + 20, dirty.count)]
+            var items = FeedItems(store: store, tree: tree, baseURL: settings.site.baseURL, memory: ItemMemory())
+            let rows = try group.map { try store.archived(feed: spec.name, seqs: pages.places(of: $0)) }
+            _ = try items.items(of: Array(rows.joined()))
+            var jobs: [RenderJob] = []
+            for (page, pageRows) in zip(group, rows) {
+                let pageItems = try items.items(of: pageRows)
+                let emptyUpdated = pageItems.isEmpty ? try store.lastChange(kind: spec.kind, facet: nil) : .epoch
+                let links = ArchiveLinks(current: spec, previous: page > 1 ? spec.archivePage(page - 1) : nil,
+                                         next: page < pages.count ? spec.archivePage(page + 1) : nil)
+                for format in formats {
+                    jobs.append(RenderJob(spec: spec.archivePage(page), items: pageItems, format: format, emptyUpdated: emptyUpdated, archive: links))
+                }
+            }
+            for (job, bytes) in zip(jobs, try writers.render(jobs)) {
+                let file = job.spec.file(for: job.format)
+                if try stage(bytes, file: file, feed: spec.name + "-archive", into: batch) { written.insert(file) }
+            }
+        }
+        let files = (1...pages.count).flatMap { page in
+            formats.map { format in
+                let file = spec.archivePage(page).file(for: format)
+                let places = pages.places(of: page)
+                return PublishedFile(feed: spec.name, file: file, entries: max(0, min(top, places.upperBound) - places.lowerBound + 1),
+                                     written: written.contains(file), role: .archive)
+            }
+        }
+        return (files, dirty.count)
     }
 
     /// Stages a file and records its stamp; true when its bytes changed.
@@ -230,8 +316,25 @@ struct Publisher {
         for feed in settings.feeds {
             parts += [feed.name, feed.file, feed.kind.rawValue, feed.title, feed.subtitle ?? "", "\(feed.cap)",
                       feed.formats.sorted().map(\.rawValue).joined(separator: ","), feed.groupBy.map(\.rawValue).joined(separator: ","),
-                      "\(feed.closedDays)"]
+                      "\(feed.closedDays)", "\(feed.archive)", "\(feed.archiveSize)"]
         }
         return Fingerprint(ofText: parts.joined(separator: "\u{1F}")).description
     }
+}
+
+/// The archive documents of a feed whose archive's last place is `top`.
+///
+/// Document N holds places (N − 1) × size + 1 … N × size. The newest is open
+/// (it takes the places to come), and exists from the moment the one before
+/// it is full, even empty: a full document is then written once, already
+/// linking to the next (`next-archive`), and never changes again.
+struct ArchivePages: Equatable {
+    var size: Int
+    var top: Int
+
+    /// How many documents there are: none before the first place is taken.
+    var count: Int { top == 0 ? 0 : top / size + 1 }
+
+    /// The places document `page` holds (or will: the open one's run past `top`).
+    func places(of page: Int) -> ClosedRange<Int> { ((page - 1) * size + 1)...(page * size) }
 }

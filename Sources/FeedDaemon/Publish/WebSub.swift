@@ -49,7 +49,7 @@ public enum WebSub {
 
     /// The self URLs of the feed documents a run wrote (not the pages).
     public static func changedURLs(_ report: RunReport, site: Site) -> [String] {
-        report.feeds.filter { $0.written && $0.role != .page }.map { site.url(of: $0.file) }
+        report.feeds.filter { $0.written && ($0.role == .feed || $0.role == .category) }.map { site.url(of: $0.file) }
     }
 
     /// `--once`: every hub pinged once, at the same time; returns when all
