@@ -13,6 +13,9 @@ public struct FeedTouches: Sendable, Equatable {
     public let dimensions: Set<Facet.Dimension>
     public private(set) var kinds: Set<EntryKind> = []
     public private(set) var facets: Set<KindFacet> = []
+    /// The entries written or removed: the ones, besides those a feed stopped
+    /// showing, that a feed's archive may have to take.
+    public private(set) var keys: Set<EntryKey> = []
 
     public init(dimensions: Set<Facet.Dimension>) {
         self.dimensions = dimensions
@@ -22,6 +25,7 @@ public struct FeedTouches: Sendable, Equatable {
     /// category it left must be rendered without it).
     public mutating func note(_ row: StoredEntry) {
         kinds.insert(row.kind)
+        keys.insert(row.key)
         guard !dimensions.isEmpty else { return }
         for facet in row.facets where dimensions.contains(facet.dimension) {
             facets.insert(KindFacet(kind: row.kind, facet: facet))

@@ -16,33 +16,62 @@ extension StateStore {
     }
 
     private static let selectUnarchived = """
-        SELECT e.key, e.updated FROM entries e INDEXED BY entries_by_feed
+        SELECT e.key, e.updated, e.published FROM entries e INDEXED BY entries_by_feed
         WHERE e.kind = ? AND e.removed_at IS NULL AND e.shown = 1
           AND NOT EXISTS (SELECT 1 FROM archive a WHERE a.feed = ? AND a.key = e.key AND a.updated >= e.updated)
-        ORDER BY e.published DESC, e.key ASC
+        """
+    private static let selectUnarchivedKey = """
+        SELECT e.key, e.updated, e.published FROM entries e
+        WHERE e.key = ? AND e.kind = ? AND e.removed_at IS NULL AND e.shown = 1
+          AND NOT EXISTS (SELECT 1 FROM archive a WHERE a.feed = ? AND a.key = e.key AND a.updated >= e.updated)
         """
 
     /// The live entries of `kind` not in `feed`'s archive, or archived
-    /// before their latest news, in the feed's order (newest first).
-    public func unarchived(feed: String, kind: EntryKind) throws(StoreError) -> [(key: EntryKey, updated: Timestamp)] {
-        var out: [(key: EntryKey, updated: Timestamp)] = []
-        try statement(Self.selectUnarchived).bind(.text(kind.rawValue), .text(feed)).forEach { row in
-            out.append((EntryKey(rawValue: row.text(0)), Timestamp(seconds: row.int(1))))
+    /// before their latest news, in the feed's order (newest first): among
+    /// `candidates` only, or all of the kind's (a pass over every one) when nil.
+    public func unarchived(feed: String, kind: EntryKind, among candidates: Set<EntryKey>?) throws(StoreError) -> [(key: EntryKey, updated: Timestamp)] {
+        var found: [(key: EntryKey, updated: Timestamp, published: Timestamp)] = []
+        func add(_ row: Row) { found.append((EntryKey(rawValue: row.text(0)), Timestamp(seconds: row.int(1)), Timestamp(seconds: row.int(2)))) }
+        if let candidates {
+            let s = try statement(Self.selectUnarchivedKey)
+            for key in candidates { try s.bind(.text(key.rawValue), .text(kind.rawValue), .text(feed)).forEach(add) }
+        } else {
+            try statement(Self.selectUnarchived).bind(.text(kind.rawValue), .text(feed)).forEach(add)
         }
+        // The feed's order: published, newest first, then key.
+        return found.sorted { ($1.published, $0.key) < ($0.published, $1.key) }.map { ($0.key, $0.updated) }
+    }
+
+    /// The entries `feed` showed when it was last rendered.
+    public func shown(feed: String) throws(StoreError) -> Set<EntryKey> {
+        var out: Set<EntryKey> = []
+        try statement("SELECT key FROM feed_items WHERE feed = ?").bind(.text(feed)).forEach { out.insert(EntryKey(rawValue: $0.text(0))) }
         return out
     }
 
+    private static let archivedColumns = entryColumns.split(separator: ",").map { "e." + $0.trimmingCharacters(in: .whitespaces) }.joined(separator: ", ")
     private static let selectRevised = """
-        SELECT \(entryColumns.split(separator: ",").map { "e." + $0.trimmingCharacters(in: .whitespaces) }.joined(separator: ", "))
-        FROM archive a JOIN entries e ON e.key = a.key
+        SELECT \(archivedColumns) FROM archive a JOIN entries e ON e.key = a.key
         WHERE a.feed = ? AND e.removed_at IS NULL AND e.updated > a.updated
-        ORDER BY e.updated DESC, e.key ASC LIMIT ?
+        """
+    private static let selectRevisedKey = """
+        SELECT \(archivedColumns) FROM archive a JOIN entries e ON e.key = a.key
+        WHERE a.feed = ? AND a.key = ? AND e.removed_at IS NULL AND e.updated > a.updated
         """
 
     /// Archived entries of `feed` whose news came after they were archived,
-    /// most recent news first: the subscription document shows them again (RFC 5005 §4.1).
-    public func revisedSinceArchived(feed: String, limit: Int) throws(StoreError) -> [StoredEntry] {
-        try entries(Self.selectRevised, .text(feed), .int(Int64(limit)))
+    /// most recent news first, at most `limit`: the subscription document
+    /// shows them again (RFC 5005 §4.1). Among `candidates` only, or all
+    /// archived entries (a pass over the archive) when nil.
+    public func revisedSinceArchived(feed: String, among candidates: Set<EntryKey>?, limit: Int) throws(StoreError) -> [StoredEntry] {
+        var found: [StoredEntry] = []
+        if let candidates {
+            let s = try statement(Self.selectRevisedKey)
+            for key in candidates { try s.bind(.text(feed), .text(key.rawValue)).forEach { found.append(entry($0)) } }
+        } else {
+            found = try entries(Self.selectRevised, .text(feed))
+        }
+        return Array(found.sorted { ($1.updated, $0.key) < ($0.updated, $1.key) }.prefix(limit))
     }
 
     /// Gives `entries` the next places in `feed`'s archive, in order.
@@ -56,8 +85,7 @@ extension StateStore {
     }
 
     private static let selectArchived = """
-        SELECT \(entryColumns.split(separator: ",").map { "e." + $0.trimmingCharacters(in: .whitespaces) }.joined(separator: ", "))
-        FROM archive a JOIN entries e ON e.key = a.key
+        SELECT \(archivedColumns) FROM archive a JOIN entries e ON e.key = a.key
         WHERE a.feed = ? AND a.seq BETWEEN ? AND ?
         """
 

@@ -39,7 +39,11 @@ struct FeedItems {
     /// The entries each feed shows, newest first: its newest live entries
     /// and, in a feed with a `closed_days` window, the entries that closed
     /// (or left) within it, marked closed.
-    mutating func items(for feeds: [FeedSpec], at now: Timestamp) throws -> [[FeedItem]] {
+    ///
+    /// - Parameter archiveCandidates: by feed with archives, the entries
+    ///   that may have had news since they were archived (nil: any).
+    mutating func items(for feeds: [FeedSpec], at now: Timestamp,
+                        archiveCandidates: [String: Set<EntryKey>?] = [:]) throws -> [[FeedItem]] {
         // Per-category feeds of one kind come from one pass over its entries.
         var byFacet: [EntryKind: [Facet: [StoredEntry]]] = [:]
         var closed: [EntryKind: [StoredEntry]] = [:]
@@ -71,7 +75,8 @@ struct FeedItems {
             if feed.archive {
                 // Archived entries with news since are shown again (RFC 5005 §4.1), up to a cap's worth.
                 let shown = Set(rows.map(\.key))
-                rows += try store.revisedSinceArchived(feed: feed.name, limit: feed.cap).filter { !shown.contains($0.key) }
+                let candidates = archiveCandidates[feed.name] ?? nil
+                rows += try store.revisedSinceArchived(feed: feed.name, among: candidates, limit: feed.cap).filter { !shown.contains($0.key) }
             }
             newest.append(rows)
         }

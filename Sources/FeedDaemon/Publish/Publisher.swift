@@ -63,14 +63,23 @@ struct Publisher {
                 || feed.spec.formats.contains { isStale(feed.spec.file(for: $0)) }
         }
         var items = FeedItems(store: store, tree: tree, baseURL: site.baseURL, memory: memory)
-        let renderedItems = try items.items(for: dirty.map(\.spec), at: now)
+        // A feed with archives: only what this run wrote and what the feed
+        // showed can be new to its archive, or have had news since it was
+        // archived; any entry when the feed is rendered afresh.
+        var archiveCandidates: [String: Set<EntryKey>?] = [:]
+        for feed in dirty where feed.spec.archive {
+            let name = feed.spec.name
+            archiveCandidates[name] = full || records[name] == nil ? nil : try touches.keys.union(store.shown(feed: name))
+        }
+        let renderedItems = try items.items(for: dirty.map(\.spec), at: now, archiveCandidates: archiveCandidates)
         // What a feed with archives no longer shows takes the next places in its archive.
         var archiveTops: [String: (before: Int, after: Int)] = [:]
         for (feed, feedItems) in zip(dirty, renderedItems) where feed.spec.archive {
             let name = feed.spec.name
             let before = try store.archiveTop(feed: name)
             let shown = Set(feedItems.map(\.entry.key))
-            let leaving = try store.unarchived(feed: name, kind: feed.spec.kind).filter { !shown.contains($0.key) }
+            let candidates = (archiveCandidates[name] ?? nil).map { $0.subtracting(shown) }
+            let leaving = try store.unarchived(feed: name, kind: feed.spec.kind, among: candidates).filter { !shown.contains($0.key) }
             try store.archive(feed: name, leaving.reversed())
             archiveTops[name] = (before, try store.archiveTop(feed: name))
         }
