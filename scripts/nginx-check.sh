@@ -97,6 +97,21 @@ size2=$(stat -c %s "$root/publications.atom")
 code=$(curl -s -o /dev/null -w '%{http_code}' -H "If-None-Match: $first" "$base/publications.atom")
 check "same-size rewrite within a second: old ETag gets 200 (sizes $size1, $size2)" "$([ "$code" = 200 ] && [ "$size1" = "$size2" ] && echo 0 || echo 1)" "got $code"
 
+# RFC 5005 archive documents over HTTP: 60 more papers than the feed's cap
+# shows go to publications-archive-1.*, linked from the feed by prev-archive.
+for n in $(seq 1 60); do
+    printf -- '---\nid: nginx-archive-%s\ntitle: "Archived paper %s"\ndate: 2001-01-%02d\n---\nAn invented abstract.\n' \
+        "$n" "$n" "$(( n % 28 + 1 ))" > "$work/src/publications/nginx-archive-$n.md"
+done
+"$FEEDD" --once --config "$cfg" 2>>"$work/feedd.log"
+prev=$(curl -s "$base/publications.atom" | grep -o '<link rel="prev-archive"[^>]*href="[^"]*"' | sed 's/.*href="//; s/"$//')
+check "publications.atom links its archive ($prev)" "$([ "${prev##*/}" = publications-archive-1.atom ] && echo 0 || echo 1)" "none"
+check "archive document content type" "$([ "$(ctype publications-archive-1.atom)" = "application/atom+xml; charset=utf-8" ] && echo 0 || echo 1)" "$(ctype publications-archive-1.atom)"
+archived=$(curl -s "$base/publications-archive-1.atom" | grep -c '<entry>' || true)
+aetag=$(headers "$base/publications-archive-1.atom" | tr -d '\r' | sed -n 's/^[Ee][Tt]ag: //p')
+code=$(curl -s -o /dev/null -w '%{http_code}' -H "If-None-Match: $aetag" "$base/publications-archive-1.atom")
+check "archive document: $archived entries, fh:archive, 304 on its ETag" "$([ "$archived" -gt 0 ] && [ "$code" = 304 ] && curl -s "$base/publications-archive-1.atom" | grep -q '<fh:archive/>' && echo 0 || echo 1)" "got $code"
+
 # A real reader over http://.
 echo "$base/publications.atom" > "$work/urls"
 out=$(HOME="$work" newsboat -u "$work/urls" -c "$work/cache.db" -x reload print-unread 2>&1 || true)
