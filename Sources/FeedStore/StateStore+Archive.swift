@@ -74,14 +74,16 @@ extension StateStore {
         return Array(found.sorted { ($1.updated, $0.key) < ($0.updated, $1.key) }.prefix(limit))
     }
 
-    /// Gives `entries` the next places in `feed`'s archive, in order.
-    public func archive(feed: String, _ entries: [(key: EntryKey, updated: Timestamp)]) throws(StoreError) {
-        var seq = try archiveTop(feed: feed)
+    /// Gives `entries` the next places in `feed`'s archive, whose last place is `top`, in order.
+    /// - Returns: the archive's last place now.
+    public func archive(feed: String, _ entries: [(key: EntryKey, updated: Timestamp)], after top: Int) throws(StoreError) -> Int {
+        var seq = top
         let upsert = try statement("INSERT OR REPLACE INTO archive(feed, key, seq, updated) VALUES(?, ?, ?, ?)")
         for e in entries {
             seq += 1
             try upsert.bind(.text(feed), .text(e.key.rawValue), .int(Int64(seq)), .int(e.updated.seconds)).run()
         }
+        return seq
     }
 
     private static let selectArchived = """

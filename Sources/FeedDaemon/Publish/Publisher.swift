@@ -65,9 +65,10 @@ struct Publisher {
         var items = FeedItems(store: store, tree: tree, baseURL: site.baseURL, memory: memory)
         // A feed with archives: only what this run wrote and what the feed
         // showed can be new to its archive, or have had news since it was
-        // archived; any entry when the feed is rendered afresh.
+        // archived; any entry when the feed is rendered afresh. (The page
+        // reads the items of feeds not rendered again with these too.)
         var archiveCandidates: [String: Set<EntryKey>?] = [:]
-        for feed in dirty where feed.spec.archive {
+        for feed in feeds where feed.spec.archive {
             let name = feed.spec.name
             archiveCandidates[name] = full || records[name] == nil ? nil : try touches.keys.union(store.shown(feed: name))
         }
@@ -80,8 +81,7 @@ struct Publisher {
             let shown = Set(feedItems.map(\.entry.key))
             let candidates = (archiveCandidates[name] ?? nil).map { $0.subtracting(shown) }
             let leaving = try store.unarchived(feed: name, kind: feed.spec.kind, among: candidates).filter { !shown.contains($0.key) }
-            try store.archive(feed: name, leaving.reversed())
-            archiveTops[name] = (before, try store.archiveTop(feed: name))
+            archiveTops[name] = (before, try store.archive(feed: name, leaving.reversed(), after: before))
         }
         phases.lap("render: items")
         var shown: [String: [FeedItem]] = [:]
@@ -95,7 +95,7 @@ struct Publisher {
         for (feed, feedItems) in zip(dirty, renderedItems) {
             let spec = feed.spec
             let emptyUpdated = feedItems.isEmpty ? try store.lastChange(kind: spec.kind, facet: spec.facet) : .epoch
-            let pages = spec.archive ? ArchivePages(size: spec.archiveSize, top: try archiveTops[spec.name]?.after ?? store.archiveTop(feed: spec.name)) : nil
+            let pages = archiveTops[spec.name].map { ArchivePages(size: spec.archiveSize, top: $0.after) }
             let links = pages.map { $0.count > 0 ? ArchiveLinks(previous: spec.archivePage($0.count)) : .none } ?? .none
             for format in spec.formats.sorted() { jobs.append(RenderJob(spec: spec, items: feedItems, format: format, emptyUpdated: emptyUpdated, archive: links)) }
         }
@@ -152,7 +152,7 @@ struct Publisher {
                 for feed in feeds {
                     let spec = feed.spec
                     if spec.facet == nil {
-                        let sectionItems = try shown[spec.name] ?? items.items(for: [spec], at: now)[0]
+                        let sectionItems = try shown[spec.name] ?? items.items(for: [spec], at: now, archiveCandidates: archiveCandidates)[0]
                         sections.append(IndexPage.Section(feed: spec, items: sectionItems, categories: []))
                     } else if !sections.isEmpty {
                         let count = shown[spec.name]?.count ?? records[spec.name]?.entries ?? 0
@@ -231,11 +231,10 @@ struct Publisher {
         let top = try tops?.after ?? store.archiveTop(feed: spec.name)
         let pages = ArchivePages(size: spec.archiveSize, top: top)
         guard pages.count > 0 else { return ([], 0) }
-        let reached = tops.map { $0.before == $0.after ? pages.count + 1 : max(1, ArchivePages(size: spec.archiveSize, top: $0.before).count) }
-            ?? pages.count + 1
+        let changed = tops.map { pages.changed(since: $0.before) } ?? 0..<0
         let formats = spec.formats.sorted()
         let dirty = (1...pages.count).filter { page in
-            full || page >= reached || formats.contains { isStale(spec.archivePage(page).file(for: $0)) }
+            full || changed.contains(page) || formats.contains { isStale(spec.archivePage(page).file(for: $0)) }
         }
         var written: Set<String> = []
         let writers = FeedWriters(site: settings.site)
@@ -346,4 +345,10 @@ struct ArchivePages: Equatable {
 
     /// The places document `page` holds (or will: the open one's run past `top`).
     func places(of page: Int) -> ClosedRange<Int> { ((page - 1) * size + 1)...(page * size) }
+
+    /// The documents whose entries or links changed since the archive's last
+    /// place was `before`: the one that was open, and every one after it.
+    func changed(since before: Int) -> Range<Int> {
+        before == top ? 0..<0 : max(1, ArchivePages(size: size, top: before).count)..<(count + 1)
+    }
 }
