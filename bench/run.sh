@@ -6,10 +6,12 @@
 # Knobs (environment):
 #   N=100000       corpus size (entries)
 #   RUNS=5         hyperfine runs per case (after one warm-up run), and pairs per ratio
-#   CONFIGS="builtin everything"
+#   CONFIGS="builtin everything history"
 #                  builtin = bench/bench.toml (the built-in feeds: two Atom feeds);
 #                  everything = bench/everything.toml (every format, per-category
-#                  feeds, index page and stylesheet: ~110 files)
+#                  feeds, index page and stylesheet: ~110 files);
+#                  history = bench/history.toml (everything, plus the RFC 5005
+#                  archive documents the defaults keep for publications)
 #   CASES="cold warm change rss"
 #                  cold = empty state (with ref_atom), warm = nothing changed and
 #                  change = one file changed (with find), rss = peak RSS of 3 cold runs
@@ -33,7 +35,7 @@ cd "$(dirname "$0")/.."
 N=${N:-100000}
 RUNS=${RUNS:-5}
 SHARED=${SHARED:-../shared}
-CONFIGS=${CONFIGS:-builtin everything}
+CONFIGS=${CONFIGS:-builtin everything history}
 CASES=${CASES:-cold warm change rss}
 LOG_LEVEL=${LOG_LEVEL:-}
 
@@ -53,18 +55,26 @@ config_file() {
     case $1 in
     builtin) printf 'bench/bench.toml' ;;
     everything) printf 'bench/everything.toml' ;;
+    history) printf 'bench/history.toml' ;;
     *) return 1 ;;
     esac
 }
 
 # Bounds (issue 13): ratio to ref_atom (cold) or to find (warm, change); MB (rss).
+# Issue 13's cold bounds are for its configurations, which write no archive
+# documents; with history, a cold run writes every older publication again
+# (500 documents per format), a job ref_atom does not do: its cold ratio is
+# reported, not bounded. The rest of issue 13's bounds hold it too.
 declare -A bound=(
     [builtin.cold]=3
     [everything.cold]=3.5
     [everything.warm]=1.5
     [everything.change]=2
+    [history.warm]=1.5
+    [history.change]=2
     [builtin.rss]=200
     [everything.rss]=200
+    [history.rss]=200
 )
 
 [[ $N =~ ^[1-9][0-9]*$ ]] || die "N must be a positive integer, got '$N'"
@@ -74,7 +84,7 @@ read -r -a cases <<<"$CASES"
 [[ ${#configs[@]} -gt 0 ]] || die "CONFIGS is empty"
 [[ ${#cases[@]} -gt 0 ]] || die "CASES is empty"
 for c in "${configs[@]}"; do
-    config_file "$c" >/dev/null || die "unknown configuration '$c' in CONFIGS (builtin, everything)"
+    config_file "$c" >/dev/null || die "unknown configuration '$c' in CONFIGS (builtin, everything, history)"
 done
 for c in "${cases[@]}"; do
     [[ $c =~ ^(cold|warm|change|rss)$ ]] || die "unknown case '$c' in CASES (cold, warm, change, rss)"
@@ -365,6 +375,7 @@ describe() {
     case $1 in
     builtin) printf 'the built-in feeds: two Atom feeds, cap 50 — the job ref_atom does' ;;
     everything) printf 'everything on: Atom, RSS and JSON Feed, per-category feeds (tag; country, team), index page, stylesheet' ;;
+    history) printf 'everything on, plus RFC 5005 archive documents for publications (the default): 100 entries each, in every format' ;;
     esac
 }
 
