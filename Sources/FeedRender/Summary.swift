@@ -48,28 +48,49 @@ public enum Summary {
         }
     }
 
-    /// Cuts at the last word boundary within `limit` characters: words are
-    /// taken while they and the spaces between them stay under the limit
-    /// (each word counted in Characters), trailing punctuation that would
-    /// dangle goes, and "…" marks the cut. Reads only as far as the cut.
+    /// Cuts at the last word boundary within `limit` characters: words (split
+    /// at U+0020) are taken while they and the spaces between them stay under
+    /// the limit (each word counted in Characters), trailing punctuation that
+    /// would dangle goes, and "…" marks the cut. Reads only as far as the cut.
+    ///
+    /// On the UTF-8 bytes: the summary of every entry of a first run's
+    /// archive is cut once per format, and walking it by Character was a
+    /// tenth of that run.
     public static func cut(_ text: String, limit: Int) -> String {
-        var kept: [Substring] = []
-        var length = -1
-        var rest = Substring(text)
-        while let start = rest.firstIndex(where: { $0 != " " }) {
-            let end = rest[start...].firstIndex(of: " ") ?? rest.endIndex
-            let word = rest[start..<end]
-            rest = rest[end...]
-            length += 1 + word.count
-            if length > limit - 1 {
-                if kept.isEmpty { return String(word.prefix(limit - 1)) + "…" }
-                var out = kept.joined(separator: " ")
-                while let last = out.last, ",;:-–—(".contains(last) { out.removeLast() }
-                return out + "…"
+        var text = text
+        return text.withUTF8 { b -> String in
+            func string(_ r: Range<Int>) -> String { String(decoding: UnsafeBufferPointer(rebasing: b[r]), as: UTF8.self) }
+            // An ASCII byte is a Character of its own, but for CR LF.
+            func characters(_ r: Range<Int>) -> Int {
+                b[r].contains { $0 >= 0x80 || $0 == 0x0D } ? string(r).count : r.count
             }
-            kept.append(word)
+            var kept: [Range<Int>] = []
+            func joined() -> String {
+                var out: [UInt8] = []
+                for (n, word) in kept.enumerated() {
+                    if n > 0 { out.append(0x20) }
+                    out += UnsafeBufferPointer(rebasing: b[word])
+                }
+                return String(decoding: out, as: UTF8.self)
+            }
+            var length = -1
+            var i = 0
+            while i < b.count {
+                while i < b.count, b[i] == 0x20 { i += 1 }
+                guard i < b.count else { break }
+                let start = i
+                while i < b.count, b[i] != 0x20 { i += 1 }
+                length += 1 + characters(start..<i)
+                if length > limit - 1 {
+                    if kept.isEmpty { return String(string(start..<i).prefix(max(0, limit - 1))) + "…" }
+                    var out = joined()
+                    while let last = out.last, ",;:-–—(".contains(last) { out.removeLast() }
+                    return out + "…"
+                }
+                kept.append(start..<i)
+            }
+            return joined()
         }
-        return kept.joined(separator: " ")
     }
 
     /// Removes the common inline Markdown: links keep their text, emphasis

@@ -14,6 +14,8 @@ import TestSupport
         ("Ünïcödé wörds mixed with ASCII ones", 12, "Ünïcödé…"),
         ("e\u{301}e\u{301}e\u{301} combining marks count as one character", 5, "e\u{301}e\u{301}e\u{301}…"),
         ("emoji 👩‍🔬 scientist", 9, "emoji 👩‍🔬…"),
+        ("ab\r\ncd ef", 6, "ab\r\ncd…"),  // CR LF is one Character: the word is 5 long, not 6
+        ("x", 0, "…"),
         ("", 10, ""),
     ] as [(String, Int, String)])
     func cutsAtAWord(_ text: String, _ limit: Int, _ expected: String) {
