@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Synchronization
 
 /// Output files replaced together, as nearly all-or-nothing as POSIX allows.
 ///
@@ -15,9 +16,18 @@ import Glibc
 /// so in practice only a directory whose permission is taken away in that
 /// instant) leaves the files renamed so far new; the caller rolls its state
 /// back, so those files only show what the next run announces again.
-public final class AtomicBatch {
+///
+/// Files may be staged from several threads at once (a run writes its files
+/// on every core, as it renders them).
+public final class AtomicBatch: Sendable {
     public let dryRun: Bool
-    private var staged: [(temp: String, path: String)] = []
+    private let staged = Mutex(Staging())
+
+    /// The temp files written, in order, and their targets.
+    private struct Staging {
+        var files: [(temp: String, path: String)] = []
+        var temps: Set<String> = []
+    }
 
     public init(dryRun: Bool = false) {
         self.dryRun = dryRun
@@ -40,18 +50,25 @@ public final class AtomicBatch {
     public func stage(_ bytes: [UInt8], to path: String) throws(FileWriteError) -> Staged {
         if let stamp = AtomicFile.stampIfEqual(path, bytes) { return Staged(outcome: .unchanged, stamp: stamp) }
         if dryRun { return Staged(outcome: .written, stamp: nil) }
-        // Staged twice (should not happen): the newer bytes win.
-        if let i = staged.firstIndex(where: { $0.path == path }) {
-            unlink(staged[i].temp)
-            staged.remove(at: i)
+        // Staged twice (should not happen): the newer bytes, in the same temp file, win.
+        let written: (temp: String, stamp: OutputStamp)
+        do {
+            written = try AtomicFile.writeTemp(bytes, for: path)
+        } catch {
+            staged.withLock { staging in
+                staging.files.removeAll { $0.path == path }
+                staging.temps = Set(staging.files.map(\.temp))
+            }
+            throw error
         }
-        let (temp, stamp) = try AtomicFile.writeTemp(bytes, for: path)
-        staged.append((temp, path))
-        return Staged(outcome: .written, stamp: stamp)
+        staged.withLock { staging in
+            if staging.temps.insert(written.temp).inserted { staging.files.append((written.temp, path)) }
+        }
+        return Staged(outcome: .written, stamp: written.stamp)
     }
 
     /// How many files wait for `commit`.
-    public var count: Int { staged.count }
+    public var count: Int { staged.withLock { $0.files.count } }
 
     /// Renames every staged file over its target, in the order staged, then
     /// fsyncs each directory involved.
@@ -63,12 +80,14 @@ public final class AtomicBatch {
         defer {
             for directory in directories { AtomicFile.syncDirectory(directory) }
         }
-        while !staged.isEmpty {
-            let (temp, path) = staged.removeFirst()
+        let files = staged.withLock { staging in
+            defer { staging = Staging() }
+            return staging.files
+        }
+        for (n, (temp, path)) in files.enumerated() {
             if rename(temp, path) != 0 {
                 let failure = FileWriteError(path: path, call: "rename", code: errno)
-                unlink(temp)
-                discard()
+                for (temp, _) in files[n...] { unlink(temp) }
                 throw failure
             }
             let directory = AtomicFile.directory(of: path)
@@ -78,7 +97,10 @@ public final class AtomicBatch {
 
     /// Removes every staged temp file; the targets stay as they were.
     public func discard() {
-        for (temp, _) in staged { unlink(temp) }
-        staged.removeAll()
+        let files = staged.withLock { staging in
+            defer { staging = Staging() }
+            return staging.files
+        }
+        for (temp, _) in files { unlink(temp) }
     }
 }

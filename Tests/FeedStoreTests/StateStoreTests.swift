@@ -312,6 +312,50 @@ struct AtomicFileTests {
         #expect(try String(contentsOfFile: path, encoding: .utf8) == "previous")
     }
 
+    @Test func aBatchStagedFromManyThreadsReplacesEveryFile() throws {
+        // A run stages its files on every core as it renders them.
+        let dir = StateStoreTests.tempDir()
+        for i in 0..<200 where i % 3 == 0 { try AtomicFile.write(Array("old \(i)".utf8), to: dir + "/f\(i).atom") }
+        let batch = AtomicBatch()
+        let outcomes = Mutex([AtomicFile.Outcome?](repeating: nil, count: 200))
+        DispatchQueue.concurrentPerform(iterations: 200) { i in
+            let bytes = Array((i % 6 == 0 ? "old \(i)" : "new \(i)").utf8)
+            let outcome = try? batch.stage(bytes, to: dir + "/f\(i).atom").outcome
+            outcomes.withLock { $0[i] = outcome }
+        }
+        // Unchanged bytes stage nothing: files 0, 6, 12, … keep theirs.
+        #expect(outcomes.withLock { $0 } == (0..<200).map { $0 % 6 == 0 ? .unchanged : .written })
+        #expect(batch.count == 200 - 34)
+        #expect(!FileManager.default.fileExists(atPath: dir + "/f1.atom"), "nothing is replaced before commit")
+        try batch.commit()
+        for i in 0..<200 {
+            #expect(try String(contentsOfFile: dir + "/f\(i).atom", encoding: .utf8) == (i % 6 == 0 ? "old \(i)" : "new \(i)"))
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir).count == 200, "no temp file is left")
+    }
+
+    @Test func aFileStagedTwiceGetsTheNewerBytesAndAFailedSecondStagingNeither() throws {
+        let dir = StateStoreTests.tempDir()
+        let batch = AtomicBatch()
+        try batch.stage(Array("first".utf8), to: dir + "/a.atom")
+        try batch.stage(Array("second".utf8), to: dir + "/a.atom")
+        #expect(batch.count == 1)
+        try batch.commit()
+        #expect(try String(contentsOfFile: dir + "/a.atom", encoding: .utf8) == "second")
+
+        try AtomicFile.write(Array("previous".utf8), to: dir + "/b.atom")
+        let failing = AtomicBatch()
+        try failing.stage(Array("first".utf8), to: dir + "/b.atom")
+        // The temp file's name taken by a directory: the second staging fails.
+        let temp = dir + "/.b.atom.tmp-\(getpid())"
+        try FileManager.default.removeItem(atPath: temp)
+        try FileManager.default.createDirectory(atPath: temp, withIntermediateDirectories: false)
+        #expect(throws: FileWriteError.self) { try failing.stage(Array("second".utf8), to: dir + "/b.atom") }
+        #expect(failing.count == 0, "the file is no longer staged")
+        try failing.commit()
+        #expect(try String(contentsOfFile: dir + "/b.atom", encoding: .utf8) == "previous")
+    }
+
     @Test func modeIs0644EvenUnderATightUmask() throws {
         let dir = StateStoreTests.tempDir()
         let old = umask(0o077)

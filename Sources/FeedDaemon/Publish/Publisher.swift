@@ -99,19 +99,18 @@ struct Publisher {
             let links = pages.map { $0.count > 0 ? ArchiveLinks(previous: spec.archivePage($0.count)) : .none } ?? .none
             for format in spec.formats.sorted() { jobs.append(RenderJob(spec: spec, items: feedItems, format: format, emptyUpdated: emptyUpdated, archive: links)) }
         }
-        let writers = FeedWriters(site: site)
-        let bytes = try writers.render(jobs)
-        phases.lap("render: files")
+        let staged = try FeedWriters(site: site).render(jobs, stagingIn: batch, output: settings.output)
+        phases.lap("render: feeds")
         var next = 0
         for (feed, feedItems) in zip(dirty, renderedItems) {
             let spec = feed.spec
             shown[spec.name] = feedItems
             for format in spec.formats.sorted() {
                 let file = spec.file(for: format)
-                let staged = try stage(bytes[next], file: file, feed: spec.name, into: batch)
+                let written = try record(staged[next], file: file, feed: spec.name)
                 next += 1
                 files[spec.name, default: []].append(PublishedFile(feed: spec.name, file: file, entries: feedItems.count,
-                                                                   written: staged, role: spec.facet == nil ? .feed : .category))
+                                                                   written: written, role: spec.facet == nil ? .feed : .category))
             }
             try store.record(feed: FeedRecord(name: spec.name, base: feed.base, facet: spec.facet, entries: feedItems.count),
                              showing: feedItems.map(\.entry.key))
@@ -132,7 +131,7 @@ struct Publisher {
             published += files
             rendered += count
         }
-        phases.lap("render: staged")
+        phases.lap("render: archives")
         if site.stylesheet {
             var written = false
             if full || isStale(FeedStylesheet.fileName) {
@@ -213,9 +212,13 @@ struct Publisher {
             }
         }
 
-        /// Every job's bytes, on every core (rendering is pure), in order.
-        func render(_ jobs: [RenderJob]) throws -> [[UInt8]] {
-            try concurrentMap(jobs) { job in Result { try render(job) } }.map { try $0.get() }
+        /// Renders every job and stages its file in `batch`, on every core
+        /// (neither touches the state): one core's writes and fsyncs overlap
+        /// the other's rendering. In the order of `jobs`.
+        func render(_ jobs: [RenderJob], stagingIn batch: AtomicBatch, output: String) throws -> [AtomicBatch.Staged] {
+            try concurrentMap(jobs) { job in
+                Result { try batch.stage(render(job), to: output + "/" + job.spec.file(for: job.format)) }
+            }.map { try $0.get() }
         }
     }
 
@@ -254,9 +257,9 @@ struct Publisher {
                     jobs.append(RenderJob(spec: spec.archivePage(page), items: pageItems, format: format, emptyUpdated: emptyUpdated, archive: links))
                 }
             }
-            for (job, bytes) in zip(jobs, try writers.render(jobs)) {
+            for (job, staged) in zip(jobs, try writers.render(jobs, stagingIn: batch, output: settings.output)) {
                 let file = job.spec.file(for: job.format)
-                if try stage(bytes, file: file, feed: spec.name + "-archive", into: batch) { written.insert(file) }
+                if try record(staged, file: file, feed: spec.name + "-archive") { written.insert(file) }
             }
         }
         let files = (1...pages.count).flatMap { page in
@@ -272,7 +275,11 @@ struct Publisher {
 
     /// Stages a file and records its stamp; true when its bytes changed.
     private func stage(_ bytes: [UInt8], file: String, feed: String, into batch: AtomicBatch) throws -> Bool {
-        let staged = try batch.stage(bytes, to: settings.output + "/" + file)
+        try record(try batch.stage(bytes, to: settings.output + "/" + file), file: file, feed: feed)
+    }
+
+    /// Records the stamp of a file staged; true when its bytes changed.
+    private func record(_ staged: AtomicBatch.Staged, file: String, feed: String) throws -> Bool {
         if let stamp = staged.stamp { try store.record(output: OutputRecord(file: file, feed: feed, stamp: stamp)) }
         return staged.outcome == .written
     }
