@@ -165,7 +165,8 @@ public final class Pipeline {
                     report.filesParsed = ingested.filesParsed
                     report.rejections = (changes.scanProblems + ingested.rejections + (options.repeatKnownProblems ? changes.unchangedProblems : []))
                         .sorted { ($0.source, $0.line ?? 0) < ($1.source, $1.line ?? 0) }
-                    announcement = prepare(Announcement(report: report, firstRun: report.firstRun && !changes.changed.isEmpty, settings: settings))
+                    announcement = prepare(Announcement(report: report, firstRun: report.firstRun && !changes.changed.isEmpty,
+                                                              settings: settings, structured: log.format == .json))
                     return ingested
                 }
                 // Many rows at once (a first run, a large import): the store loads them in bulk.

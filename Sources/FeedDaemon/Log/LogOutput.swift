@@ -23,8 +23,8 @@ public final class LogOutput: Sendable {
 
     /// Writes one line (ending in a newline).
     public func write(_ line: String) {
-        guard fd >= 0 else { return memory.withLock { $0 += line.utf8 } }
         var line = line
+        guard fd >= 0 else { return line.withUTF8 { bytes in memory.withLock { $0.append(contentsOf: bytes) } } }
         _ = line.withUTF8 { writeAll(fd, UnsafeRawBufferPointer($0)) }
     }
 

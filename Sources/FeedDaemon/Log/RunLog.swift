@@ -10,6 +10,8 @@ struct Announcement: Sendable {
     /// Say once that every entry is announced as new.
     var firstRun: Bool
     var settings: PipelineSettings
+    /// Whether lines carry their metadata (the JSON format).
+    var structured: Bool
 
     func write(to logger: Logger) {
         if firstRun {
@@ -67,10 +69,12 @@ struct Announcement: Sendable {
             guard let feed = feedOf[e.kind] else { continue }
             let id = settings.site.entryID(kind: e.kind, key: e.key)
             // A quiet revision is not news: `info`, below the notices readers follow.
+            // A text line is its message (FeedLogHandler): the metadata of a
+            // first run's 100,000 events is made only when it is written.
             logger.log(level: e.change == .revised ? .info : .notice,
                        "\(e.change.rawValue) \(e.kind.rawValue) \(LogEscape.quoted(e.title)) id=\(id) feed=\(feed) source=\(Pipeline.field(e.source))",
-                          metadata: ["event": .string(e.change.rawValue), "kind": .string(e.kind.rawValue), "id": .string(id),
-                                     "title": .string(e.title), "feed": .string(feed), "source": .string(e.source)])
+                       metadata: !structured ? nil : ["event": .string(e.change.rawValue), "kind": .string(e.kind.rawValue), "id": .string(id),
+                                                       "title": .string(e.title), "feed": .string(feed), "source": .string(e.source)])
         }
     }
 }
@@ -120,6 +124,6 @@ extension Pipeline {
 
     /// Paths and values are shown bare unless they need quoting to stay one token.
     static func field(_ s: String) -> String {
-        s.utf8.contains(where: { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "=") }) ? LogEscape.quoted(s) : s
+        LogEscape.containsByte(s, where: { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "=") }) ? LogEscape.quoted(s) : s
     }
 }
