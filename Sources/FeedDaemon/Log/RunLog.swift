@@ -96,7 +96,8 @@ extension Pipeline {
     /// A summary line for the end of a run.
     public func logSummary(_ report: RunReport, dryRun: Bool) {
         var counts: [Event.Change: Int] = [:]
-        for e in report.events { counts[e.change, default: 0] += 1 }
+        // Only the change of each event (a first run has 100,000, counted after the run, on nothing else's time).
+        for change in report.events.lazy.map(\.change) { counts[change, default: 0] += 1 }
         func count(_ c: Event.Change) -> Int { counts[c] ?? 0 }
         func state(_ written: Bool) -> String { written ? (dryRun ? "would be written" : "written") : "unchanged" }
         var feeds = report.feeds.filter { $0.role == .feed }.map { "\($0.file) \($0.entries) entries (\(state($0.written)))" }
