@@ -16,6 +16,9 @@ public struct FeedTouches: Sendable, Equatable {
     /// The entries written or removed: the ones, besides those a feed stopped
     /// showing, that a feed's archive may have to take.
     public private(set) var keys: Set<EntryKey> = []
+    /// Every row the state holds was written this run (it held none
+    /// before): the facets noted here are all the facets the state knows.
+    public var coversState = false
 
     public init(dimensions: Set<Facet.Dimension>) {
         self.dimensions = dimensions

@@ -87,6 +87,13 @@ extension StateStore {
 
     /// Every facet among entries of `kind`, removed ones included, so a
     /// category whose last entry left still gets its (now empty) feed.
+    /// Whether the state holds any entry, live or removed.
+    public func hasEntries() throws(StoreError) -> Bool {
+        var out = false
+        try statement("SELECT EXISTS (SELECT 1 FROM entries)").bind().forEach { out = $0.int(0) != 0 }
+        return out
+    }
+
     public func facets(kind: EntryKind) throws(StoreError) -> Set<Facet> {
         var out = Set<Facet>()
         try statement("SELECT DISTINCT facets FROM entries WHERE kind = ? AND facets IS NOT NULL").bind(.text(kind.rawValue))

@@ -305,7 +305,12 @@ struct Publisher {
             for dimension in base.groupBy {
                 var facets: Set<Facet>
                 if records.isEmpty {
-                    if known[base.kind] == nil { known[base.kind] = try store.facets(kind: base.kind) }
+                    // After a first run the state's facets are the ones it touched
+                    // (asking the state is a pass over every entry: 50 ms at 100,000).
+                    if known[base.kind] == nil {
+                        known[base.kind] = touches.coversState ? Set(touches.facets.filter { $0.kind == base.kind }.map(\.facet))
+                                                               : try store.facets(kind: base.kind)
+                    }
                     facets = known[base.kind, default: []].filter { $0.dimension == dimension }
                 } else {
                     facets = Set(records.values.compactMap { $0.base == base.name ? $0.facet : nil }.filter { $0.dimension == dimension })
