@@ -111,15 +111,31 @@ extension StateStore {
         return out
     }
 
+    /// An entry and the HTML its body rendered to, as the state keeps them.
+    /// Made anywhere (encoding is pure: a first run makes a thousand on
+    /// every core), saved by `savePayloads`.
+    public struct Payload: Sendable {
+        let key: EntryKey
+        let fingerprint: Fingerprint
+        let entry: [UInt8]
+        let html: String
+
+        public init(entry: Entry, html: String) {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            key = entry.key
+            fingerprint = entry.fingerprint
+            self.entry = Array((try? encoder.encode(entry)) ?? Data())
+            self.html = html
+        }
+    }
+
     /// Keeps each entry and the HTML its body rendered to, so an entry
     /// shown again is not read and rendered again.
-    public func savePayloads(_ entries: [(entry: Entry, html: String)], htmlBase: String) throws(StoreError) {
+    public func savePayloads(_ payloads: [Payload], htmlBase: String) throws(StoreError) {
         let upsert = try statement("INSERT OR REPLACE INTO payloads(key, fingerprint, entry, html, html_base) VALUES(?,?,?,?,?)")
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        for (e, html) in entries {
-            let data = (try? encoder.encode(e)) ?? Data()
-            try upsert.bind(.text(e.key.rawValue), .digest(e.fingerprint), .blob(Array(data)), .text(html), .text(htmlBase)).run()
+        for p in payloads {
+            try upsert.bind(.text(p.key.rawValue), .digest(p.fingerprint), .blob(p.entry), .text(p.html), .text(htmlBase)).run()
         }
     }
 

@@ -184,7 +184,7 @@ struct StateStoreTests {
         let a = Entry(key: EntryKey(rawValue: "a"), kind: .publication, title: "A", body: "body a", source: "a.md")
         let b = Entry(key: EntryKey(rawValue: "b"), kind: .job, title: "B", body: "body b", source: "b.md")
         try store.transaction {
-            try store.savePayloads([(a, "<p>a</p>"), (b, "<p>b</p>")], htmlBase: "https://x/|1")
+            try store.savePayloads([.init(entry: a, html: "<p>a</p>"), .init(entry: b, html: "<p>b</p>")], htmlBase: "https://x/|1")
             try store.record(feed: FeedRecord(name: "all", base: "all", facet: nil, entries: 2), showing: [a.key, b.key])
         }
         #expect(try store.payload(key: a.key, fingerprint: a.fingerprint, htmlBase: "https://x/|1")?.entry == a)

@@ -95,7 +95,7 @@ struct FeedItems {
     /// Keeps the payloads of the entries rendered this run.
     func save() throws {
         let entries = rendered.compactMap { key in built[key].flatMap { item in item.contentHTML.map { (item.entry, $0) } } }
-        try store.savePayloads(entries, htmlBase: htmlBase)
+        try store.savePayloads(concurrentMap(entries) { StateStore.Payload(entry: $0.0, html: $0.1) }, htmlBase: htmlBase)
     }
 
     /// Builds the items of `rows`: from the cache, else from their sources.
