@@ -85,8 +85,6 @@ extension StateStore {
         text.split(separator: "\u{1F}").compactMap { Facet(stored: String($0)) }
     }
 
-    /// Every facet among entries of `kind`, removed ones included, so a
-    /// category whose last entry left still gets its (now empty) feed.
     /// Whether the state holds any entry, live or removed.
     public func hasEntries() throws(StoreError) -> Bool {
         var out = false
@@ -94,6 +92,8 @@ extension StateStore {
         return out
     }
 
+    /// Every facet among entries of `kind`, removed ones included, so a
+    /// category whose last entry left still gets its (now empty) feed.
     public func facets(kind: EntryKind) throws(StoreError) -> Set<Facet> {
         var out = Set<Facet>()
         try statement("SELECT DISTINCT facets FROM entries WHERE kind = ? AND facets IS NOT NULL").bind(.text(kind.rawValue))

@@ -235,8 +235,7 @@ public final class StateStore {
     /// several times faster than updating them row by row; SQLite gets an
     /// 8 MB page cache for the duration. The result is the same database either way.
     public func bulkLoad<R>(_ body: () throws -> R) throws -> R {
-        var empty = false
-        try statement("SELECT NOT EXISTS (SELECT 1 FROM entries)").bind().forEach { empty = $0.int(0) != 0 }
+        let empty = try !hasEntries()
         var cacheSize: Int64 = -2000
         try db.prepare("PRAGMA cache_size").forEach { cacheSize = $0.int(0) }
         try db.execute("PRAGMA cache_size=-8192")

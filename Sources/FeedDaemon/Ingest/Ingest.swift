@@ -46,7 +46,7 @@ struct Ingest {
         var ingested = Ingested(touches: FeedTouches(dimensions: Set(feeds.flatMap(\.groupBy))))
         var known = try Known(store: store, changes: changes)
         // Every row written below is noted: on an empty state, that is every row it will hold.
-        ingested.touches.coversState = try known.isEmptyState || !store.hasEntries()
+        ingested.touches.coversState = try !store.hasEntries()
         let significant = Self.significant(feeds)
         // Both lists are sorted: whether the run touches a path is a binary search.
         let changed = changes.changed, deleted = changes.deleted
