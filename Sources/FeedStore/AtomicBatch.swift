@@ -23,10 +23,10 @@ public final class AtomicBatch: Sendable {
     public let dryRun: Bool
     private let staged = Mutex(Staging())
 
-    /// The temp files written, in order, and their targets.
+    /// The temp files written, in order, and their targets (each staged once).
     private struct Staging {
         var files: [(temp: String, path: String)] = []
-        var temps: Set<String> = []
+        var paths: Set<String> = []
     }
 
     public init(dryRun: Bool = false) {
@@ -56,13 +56,12 @@ public final class AtomicBatch: Sendable {
             written = try AtomicFile.writeTemp(bytes, for: path)
         } catch {
             staged.withLock { staging in
-                staging.files.removeAll { $0.path == path }
-                staging.temps = Set(staging.files.map(\.temp))
+                if staging.paths.remove(path) != nil { staging.files.removeAll { $0.path == path } }
             }
             throw error
         }
         staged.withLock { staging in
-            if staging.temps.insert(written.temp).inserted { staging.files.append((written.temp, path)) }
+            if staging.paths.insert(path).inserted { staging.files.append((written.temp, path)) }
         }
         return Staged(outcome: .written, stamp: written.stamp)
     }
@@ -80,10 +79,7 @@ public final class AtomicBatch: Sendable {
         defer {
             for directory in directories { AtomicFile.syncDirectory(directory) }
         }
-        let files = staged.withLock { staging in
-            defer { staging = Staging() }
-            return staging.files
-        }
+        let files = takeAll()
         for (n, (temp, path)) in files.enumerated() {
             if rename(temp, path) != 0 {
                 let failure = FileWriteError(path: path, call: "rename", code: errno)
@@ -97,10 +93,14 @@ public final class AtomicBatch: Sendable {
 
     /// Removes every staged temp file; the targets stay as they were.
     public func discard() {
-        let files = staged.withLock { staging in
+        for (temp, _) in takeAll() { unlink(temp) }
+    }
+
+    /// Every staged file, in order; none is staged any more.
+    private func takeAll() -> [(temp: String, path: String)] {
+        staged.withLock { staging in
             defer { staging = Staging() }
             return staging.files
         }
-        for (temp, _) in files { unlink(temp) }
     }
 }
