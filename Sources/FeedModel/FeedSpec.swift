@@ -96,15 +96,17 @@ public struct FeedSpec: Sendable, Equatable {
 
     /// The file of this feed in `format`: `openings.atom` → `openings.rss`, `openings.json`.
     public func file(for format: FeedFormat) -> String {
-        let stem = file.hasSuffix(".atom") ? String(file.dropLast(5)) : file
-        return stem + "." + format.rawValue
+        stem + "." + format.rawValue
     }
+
+    /// The file's name without `.atom`.
+    private var stem: String { file.hasSuffix(".atom") ? String(file.dropLast(5)) : file }
 
     /// Archive document `page` (1 is the oldest) of this feed: same name and
     /// id, its own files (`publications-archive-3.atom`, `.rss`, `.json`).
     public func archivePage(_ page: Int) -> FeedSpec {
         var spec = self
-        spec.file = String(file(for: .atom).dropLast(5)) + "-archive-\(page).atom"
+        spec.file = stem + "-archive-\(page).atom"
         spec.groupBy = []
         spec.archive = false
         return spec
