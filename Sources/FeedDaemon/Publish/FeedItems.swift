@@ -86,10 +86,11 @@ struct FeedItems {
         return newest.map { rows in rows.compactMap { built[$0.key] }.sorted(by: FeedItem.feedOrder) }
     }
 
-    /// The items of `rows` (an archive document's), newest first.
-    mutating func items(of rows: [StoredEntry]) throws -> [FeedItem] {
-        try build(rows.filter { built[$0.key] == nil }.sorted { $0.key < $1.key })
-        return rows.compactMap { built[$0.key] }.sorted(by: FeedItem.feedOrder)
+    /// The items of each document's `rows` (archive documents'), newest
+    /// first; all of them built at once, on every core.
+    mutating func items(of documents: [[StoredEntry]]) throws -> [[FeedItem]] {
+        try build(documents.joined().filter { built[$0.key] == nil }.sorted { $0.key < $1.key })
+        return documents.map { rows in rows.compactMap { built[$0.key] }.sorted(by: FeedItem.feedOrder) }
     }
 
     /// Keeps the payloads of the entries rendered this run.

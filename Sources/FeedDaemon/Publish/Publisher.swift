@@ -246,10 +246,8 @@ struct Publisher {
             let group = dirty[start..<min(start + 20, dirty.count)]
             var items = FeedItems(store: store, tree: tree, baseURL: settings.site.baseURL, memory: ItemMemory())
             let rows = try group.map { try store.archived(feed: spec.name, seqs: pages.places(of: $0)) }
-            _ = try items.items(of: Array(rows.joined()))
             var jobs: [RenderJob] = []
-            for (page, pageRows) in zip(group, rows) {
-                let pageItems = try items.items(of: pageRows)
+            for (page, pageItems) in zip(group, try items.items(of: rows)) {
                 let emptyUpdated = pageItems.isEmpty ? try store.lastChange(kind: spec.kind, facet: nil) : .epoch
                 let links = ArchiveLinks(current: spec, previous: page > 1 ? spec.archivePage(page - 1) : nil,
                                          next: page < pages.count ? spec.archivePage(page + 1) : nil)
