@@ -74,6 +74,8 @@ import time
 import xml.etree.ElementTree as ET
 from datetime import datetime, timedelta, timezone
 
+from archive_chain import archive_chain, ids_in
+
 ATOM = "{http://www.w3.org/2005/Atom}"
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -346,18 +348,6 @@ def check_state(state_dir, scratch):
     return True
 
 
-def archive_chain(out, first="publications.atom"):
-    """The entry ids a reader gets by following rel="prev-archive" from `first` (RFC 5005)."""
-    ids, name, seen = set(), first, set()
-    while name and name not in seen:
-        seen.add(name)
-        root = ET.parse(os.path.join(out, name)).getroot()
-        ids |= {e.findtext(ATOM + "id") for e in root.findall(ATOM + "entry")}
-        prev = [l.get("href") for l in root.findall(ATOM + "link") if l.get("rel") == "prev-archive"]
-        name = prev[0].rsplit("/", 1)[-1] if prev else None
-    return ids
-
-
 def temp_files(out):
     return sorted(n for n in os.listdir(out) if n.startswith(".") and ".tmp-" in n)
 
@@ -552,7 +542,7 @@ def main():
         daemon_feeds = {n: b for n, b in last[0].items() if "-archive-" not in n}
         fresh_feeds = {n: open(os.path.join(fresh_out, n), "rb").read()
                        for n in sorted(os.listdir(fresh_out)) if n.endswith(".atom") and "-archive-" not in n}
-        missing = archive_chain(fresh_out) - archive_chain(out)
+        missing = ids_in(archive_chain(fresh_out)) - ids_in(archive_chain(out))
         if missing:
             raise Failure(f"following prev-archive from the daemon's publications.atom misses {len(missing)} live "
                           f"publication(s), e.g. {sorted(missing)[:3]}")

@@ -59,6 +59,8 @@ import xml.etree.ElementTree as ET
 from collections import Counter
 from pathlib import Path
 
+from archive_chain import archive_chain, ids_in
+
 REPO = Path(__file__).resolve().parent.parent
 JUDGE = Path(os.environ.get('FEEDD_SHARED') or REPO.parent / 'shared') / 'tools' / 'judge-feed'
 MAIN_FEEDS = ['publications.atom', 'openings.atom']
@@ -250,20 +252,6 @@ def feed_ids(path):
     ns = '{http://www.w3.org/2005/Atom}'
     root = ET.parse(path).getroot()
     return sorted(e.findtext(f'{ns}id') for e in root.iter(f'{ns}entry'))
-
-
-def archived_ids(out):
-    """Entry ids of the archive documents (RFC 5005) the feed links, by prev-archive."""
-    ns = '{http://www.w3.org/2005/Atom}'
-    ids, name, seen = set(), 'publications.atom', set()
-    while name and name not in seen:
-        seen.add(name)
-        root = ET.parse(out / name).getroot()
-        if name != 'publications.atom':
-            ids |= {e.findtext(f'{ns}id') for e in root.iter(f'{ns}entry')}
-        prev = [l.get('href') for l in root.findall(f'{ns}link') if l.get('rel') == 'prev-archive']
-        name = prev[0].rsplit('/', 1)[-1] if prev else None
-    return ids
 
 
 def validate_output(out):
@@ -468,7 +456,8 @@ def main():
                     if name == 'publications.atom':
                         # Shown again after news that came once they were archived (RFC 5005 §4.1).
                         again = set(mine) - set(theirs)
-                        if again and again <= archived_ids(out):
+                        archived = ids_in(archive_chain(out)[1:])
+                        if again and again <= archived:
                             log(f'feeds: {name}: {len(again)} archived entries shown again after an edit')
                             mine = sorted(set(mine) - again)
                     if mine != theirs:
