@@ -191,13 +191,8 @@ struct CanonicalWriter {
             open(name)
             if let seconds {
                 if seconds < 0 { feedByte(UInt8(ascii: "-")) }
-                var digits: [UInt8] = []
-                var v = seconds.magnitude
-                repeat {
-                    digits.append(UInt8(ascii: "0") + UInt8(v % 10))
-                    v /= 10
-                } while v > 0
-                for d in digits.reversed() { feedByte(d) }
+                // Digits are never whitespace: written straight into the value.
+                written += Self.writeDecimal(seconds.magnitude, at: base + valueStart + written)
             }
             close()
         }
@@ -234,13 +229,26 @@ struct CanonicalWriter {
             pendingSpace = false
         }
 
+        /// Writes `value` in decimal at `p` (up to 20 digits; no allocation,
+        /// as this runs several times per entry); returns how many.
+        private static func writeDecimal(_ value: UInt64, at p: UnsafeMutablePointer<UInt8>) -> Int {
+            var digits = 1
+            var rest = value / 10
+            while rest > 0 {
+                digits += 1
+                rest /= 10
+            }
+            var v = value
+            for i in stride(from: digits - 1, through: 0, by: -1) {
+                p[i] = UInt8(ascii: "0") + UInt8(v % 10)
+                v /= 10
+            }
+            return digits
+        }
+
         /// Writes the value's length in decimal and a NUL, then moves the value up behind them.
         private mutating func close() {
-            let digits = Array(String(written).utf8)
-            for d in digits {
-                base[count] = d
-                count += 1
-            }
+            count += Self.writeDecimal(UInt64(written), at: base + count)
             base[count] = 0
             count += 1
             memmove(base + count, base + valueStart, written)  // the regions may overlap
