@@ -75,6 +75,13 @@ final class Statement {
     private let stmt: OpaquePointer
     private unowned let db: Database
     private let sql: String
+    /// The values of the last `bind`, bound when the statement next runs.
+    private var values: [SQLValue] = []
+    /// Their text and blob bytes while it runs, which SQLite reads in place
+    /// (`SQLITE_STATIC`). With `SQLITE_TRANSIENT` it copied each into memory
+    /// of its own: a malloc and a free per value, seven per entry a first run
+    /// stores. Kept between runs, so it is allocated once.
+    private var bytes: [UInt8] = []
 
     init(_ stmt: OpaquePointer, db: Database, sql: String) {
         self.stmt = stmt
@@ -86,74 +93,96 @@ final class Statement {
         sqlite3_finalize(stmt)
     }
 
-    /// Binds values by position (1-based) after resetting. SQLite copies
-    /// text and blobs (`SQLITE_TRANSIENT`), so the values need not outlive the call.
+    /// Sets the values of the parameters by position (1-based) for the next
+    /// `run` or `forEach`. The values need not outlive the call.
     @discardableResult
-    func bind(_ values: SQLValue...) throws(StoreError) -> Statement {
-        try bind(values)
+    func bind(_ values: SQLValue...) -> Statement {
+        self.values = values
+        return self
     }
 
     @discardableResult
-    func bind(_ values: [SQLValue]) throws(StoreError) -> Statement {
-        sqlite3_reset(stmt)
-        sqlite3_clear_bindings(stmt)
-        for (i, value) in values.enumerated() {
-            let index = Int32(i + 1)
-            let rc: Int32
-            switch value {
-            case .null: rc = sqlite3_bind_null(stmt, index)
-            case let .int(v): rc = sqlite3_bind_int64(stmt, index, v)
-            case let .text(v):
-                // "" is text, not NULL: `withCString` gives it a valid pointer too.
-                rc = v.withCString { sqlite3_bind_text(stmt, index, $0, Int32(v.utf8.count), feedd_sqlite_transient()) }
-            case let .blob(v):
-                // An empty blob is bound as a zero-length blob, not NULL.
-                rc = v.isEmpty ? sqlite3_bind_zeroblob(stmt, index, 0)
-                    : v.withUnsafeBytes { sqlite3_bind_blob(stmt, index, $0.baseAddress, Int32($0.count), feedd_sqlite_transient()) }
-            case let .digest(f):
-                rc = f.withUnsafeBytes { sqlite3_bind_blob(stmt, index, $0.baseAddress, Int32($0.count), feedd_sqlite_transient()) }
-            }
-            if rc != SQLITE_OK { throw StoreError(call: "bind \(sql.prefix(40))", code: rc, message: db.lastMessage) }
-        }
+    func bind(_ values: [SQLValue]) -> Statement {
+        self.values = values
         return self
+    }
+
+    /// Binds the values, runs `body`, then resets the statement and clears
+    /// the bindings, so SQLite never keeps a pointer into `bytes` past it.
+    private func withValuesBound<R>(_ body: () throws(StoreError) -> R) throws(StoreError) -> R {
+        defer { values = [] }
+        var size = 0
+        for value in values {
+            switch value {
+            case let .text(v): size += v.utf8.count
+            case let .blob(v): size += v.count
+            case .digest: size += 32
+            case .null, .int: break
+            }
+        }
+        // At least one byte: "" is bound as text and an empty blob as a blob, never as NULL.
+        if bytes.count < max(size, 1) { bytes = [UInt8](repeating: 0, count: max(size, 2 * bytes.count, 64)) }
+        let result: Result<R, StoreError> = bytes.withUnsafeMutableBytes { buffer in
+            defer {
+                sqlite3_reset(stmt)
+                sqlite3_clear_bindings(stmt)
+            }
+            var offset = 0
+            func place(_ source: UnsafeRawBufferPointer) -> UnsafeMutableRawPointer {
+                let at = buffer.baseAddress! + offset
+                if let from = source.baseAddress { at.copyMemory(from: from, byteCount: source.count) }
+                offset += source.count
+                return at
+            }
+            for (i, value) in values.enumerated() {
+                let index = Int32(i + 1)
+                let rc: Int32
+                switch value {
+                case .null: rc = sqlite3_bind_null(stmt, index)
+                case let .int(v): rc = sqlite3_bind_int64(stmt, index, v)
+                case var .text(v):
+                    rc = v.withUTF8 { sqlite3_bind_text(stmt, index, place(UnsafeRawBufferPointer($0)).assumingMemoryBound(to: CChar.self), Int32($0.count), nil) }
+                case let .blob(v):
+                    rc = v.withUnsafeBytes { sqlite3_bind_blob(stmt, index, place($0), Int32($0.count), nil) }
+                case let .digest(f):
+                    rc = f.withUnsafeBytes { sqlite3_bind_blob(stmt, index, place($0), Int32($0.count), nil) }
+                }
+                if rc != SQLITE_OK { return .failure(StoreError(call: "bind \(sql.prefix(40))", code: rc, message: db.lastMessage)) }
+            }
+            do throws(StoreError) { return .success(try body()) } catch { return .failure(error) }
+        }
+        return try result.get()
     }
 
     /// Runs a statement that returns no rows.
     func run() throws(StoreError) {
-        let rc = sqlite3_step(stmt)
-        sqlite3_reset(stmt)
-        if rc != SQLITE_DONE && rc != SQLITE_ROW {
-            throw StoreError(call: String(sql.prefix(60)), code: rc, message: db.lastMessage)
+        try withValuesBound { () throws(StoreError) in
+            let rc = sqlite3_step(stmt)
+            if rc != SQLITE_DONE && rc != SQLITE_ROW {
+                throw StoreError(call: String(sql.prefix(60)), code: rc, message: db.lastMessage)
+            }
         }
-    }
-
-    /// Steps to the next result row (read it with `row`); false when there is none.
-    func step() throws(StoreError) -> Bool {
-        let rc = sqlite3_step(stmt)
-        if rc == SQLITE_ROW { return true }
-        sqlite3_reset(stmt)
-        guard rc == SQLITE_DONE else { throw StoreError(call: String(sql.prefix(60)), code: rc, message: db.lastMessage) }
-        return false
-    }
-
-    /// The current result row (after `step` returned true).
-    var row: Row { Row(stmt: stmt) }
-
-    /// Ends a read before its last row.
-    func reset() {
-        sqlite3_reset(stmt)
     }
 
     /// Calls `row` for each result row.
     func forEach(_ row: (Row) throws(StoreError) -> Void) throws(StoreError) {
-        defer { sqlite3_reset(stmt) }
-        while true {
-            let rc = sqlite3_step(stmt)
-            if rc == SQLITE_DONE { return }
-            guard rc == SQLITE_ROW else {
-                throw StoreError(call: String(sql.prefix(60)), code: rc, message: db.lastMessage)
+        try forEachWhile { (r: Row) throws(StoreError) -> Bool in
+            try row(r)
+            return true
+        }
+    }
+
+    /// Calls `row` for each result row while it returns true.
+    func forEachWhile(_ row: (Row) throws(StoreError) -> Bool) throws(StoreError) {
+        try withValuesBound { () throws(StoreError) in
+            while true {
+                let rc = sqlite3_step(stmt)
+                if rc == SQLITE_DONE { return }
+                guard rc == SQLITE_ROW else {
+                    throw StoreError(call: String(sql.prefix(60)), code: rc, message: db.lastMessage)
+                }
+                guard try row(Row(stmt: stmt)) else { return }
             }
-            try row(Row(stmt: stmt))
         }
     }
 }

@@ -121,21 +121,17 @@ extension StateStore {
         var out: [Facet: [StoredEntry]] = [:]
         var open = facets.count
         guard open > 0, limit > 0 else { return out }
-        let s = try statement(Self.selectNewest)
-        try s.bind(.text(kind.rawValue), .int(-1))
-        while try s.step() {
-            let row = s.row
-            guard !row.isNull(11) else { continue }
+        try statement(Self.selectNewest).bind(.text(kind.rawValue), .int(-1)).forEachWhile { row in
+            guard !row.isNull(11) else { return true }
             let wanted = Self.decodeFacets(row.text(11)).filter { facets.contains($0) && out[$0, default: []].count < limit }
-            guard !wanted.isEmpty else { continue }
+            guard !wanted.isEmpty else { return true }
             let e = entry(row)
             for facet in wanted {
                 out[facet, default: []].append(e)
                 if out[facet]?.count == limit { open -= 1 }
             }
-            if open == 0 { break }
+            return open > 0
         }
-        s.reset()
         return out
     }
 
