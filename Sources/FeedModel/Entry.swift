@@ -101,7 +101,10 @@ public struct Location: Sendable, Codable, Equatable, CustomStringConvertible {
 
     /// Parses `COUNTRY[, REGION][, CITY]`; with two parts the second is the city.
     public init?(parsing text: String) {
-        let parts = text.split(separator: ",").map { $0.trimmed() }.filter { !$0.isEmpty }
+        let parts = text.split(separator: ",").compactMap { part in
+            let trimmed = part.trimmed()
+            return trimmed.isEmpty ? nil : trimmed
+        }
         switch parts.count {
         case 1: self.init(country: parts[0])
         case 2: self.init(country: parts[0], city: parts[1])

@@ -217,8 +217,9 @@ struct EntryBuilder {
     /// silently point into the feeds' own site.
     private func link(_ value: FieldValue?) throws(Rejection) -> String? {
         guard let value, let raw = try optionalText(value, "link") else { return nil }
-        let lower = raw.lowercased()
-        guard lower.hasPrefix("http://") || lower.hasPrefix("https://"),
+        // The scheme only, lower-cased: eight bytes make a small string (no allocation).
+        let scheme = raw.prefix(8).lowercased()
+        guard scheme.hasPrefix("http://") || scheme.hasPrefix("https://"),
               let url = URL(string: raw), let host = url.host, !host.isEmpty else {
             throw reject(value, "link \(quoted(raw)) is not an absolute http(s) URL; write it in full, e.g. https://example.org/papers/1")
         }
@@ -279,6 +280,7 @@ struct EntryBuilder {
             return s.split(separator: ",").map { $0.collapsingWhitespace() }.filter { !$0.isEmpty }
         case let .list(items, _):
             var out: [String] = []
+            out.reserveCapacity(items.count)
             for item in items {
                 guard case let .text(s, _) = item else {
                     throw reject(item, "\(name) must be a list of text")

@@ -128,12 +128,6 @@ final class Statement {
                 sqlite3_clear_bindings(stmt)
             }
             var offset = 0
-            func place(_ source: UnsafeRawBufferPointer) -> UnsafeMutableRawPointer {
-                let at = buffer.baseAddress! + offset
-                if let from = source.baseAddress { at.copyMemory(from: from, byteCount: source.count) }
-                offset += source.count
-                return at
-            }
             for (i, value) in values.enumerated() {
                 let index = Int32(i + 1)
                 let rc: Int32
@@ -141,17 +135,26 @@ final class Statement {
                 case .null: rc = sqlite3_bind_null(stmt, index)
                 case let .int(v): rc = sqlite3_bind_int64(stmt, index, v)
                 case var .text(v):
-                    rc = v.withUTF8 { sqlite3_bind_text(stmt, index, place(UnsafeRawBufferPointer($0)).assumingMemoryBound(to: CChar.self), Int32($0.count), nil) }
+                    rc = v.withUTF8 { sqlite3_bind_text(stmt, index, Self.place(UnsafeRawBufferPointer($0), in: buffer, at: &offset).assumingMemoryBound(to: CChar.self), Int32($0.count), nil) }
                 case let .blob(v):
-                    rc = v.withUnsafeBytes { sqlite3_bind_blob(stmt, index, place($0), Int32($0.count), nil) }
+                    rc = v.withUnsafeBytes { sqlite3_bind_blob(stmt, index, Self.place($0, in: buffer, at: &offset), Int32($0.count), nil) }
                 case let .digest(f):
-                    rc = f.withUnsafeBytes { sqlite3_bind_blob(stmt, index, place($0), Int32($0.count), nil) }
+                    rc = f.withUnsafeBytes { sqlite3_bind_blob(stmt, index, Self.place($0, in: buffer, at: &offset), Int32($0.count), nil) }
                 }
                 if rc != SQLITE_OK { return .failure(StoreError(call: "bind \(sql.prefix(40))", code: rc, message: db.lastMessage)) }
             }
             do throws(StoreError) { return .success(try body()) } catch { return .failure(error) }
         }
         return try result.get()
+    }
+
+    /// Copies `source` to `buffer` at `offset`, moves `offset` past it, and says where it went.
+    private static func place(_ source: UnsafeRawBufferPointer, in buffer: UnsafeMutableRawBufferPointer,
+                              at offset: inout Int) -> UnsafeMutableRawPointer {
+        let at = buffer.baseAddress! + offset
+        if let from = source.baseAddress { at.copyMemory(from: from, byteCount: source.count) }
+        offset += source.count
+        return at
     }
 
     /// Runs a statement that returns no rows.

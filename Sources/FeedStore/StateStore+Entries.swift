@@ -72,6 +72,7 @@ extension StateStore {
     /// Facets joined by U+001F, a character no accepted value can hold.
     private static func encodeFacets(_ facets: [Facet]) -> String {
         var out = ""
+        out.reserveCapacity(facets.reduce(0) { $0 + $1.dimension.rawValue.utf8.count + $1.value.utf8.count + 2 })
         for facet in facets {
             if !out.isEmpty { out += "\u{1F}" }
             out += facet.dimension.rawValue

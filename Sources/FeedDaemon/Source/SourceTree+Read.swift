@@ -22,7 +22,8 @@ extension SourceTree {
     /// - Parameter afterRead: a test seam, called between reading the bytes and checking the file did not change.
     func read(_ relative: String, rootFD: Int32? = nil, afterRead: (() -> Void)? = nil) -> ReadOutcome {
         let (directory, path) = rootFD.map { ($0, relative) } ?? (AT_FDCWD, root + "/" + relative)
-        let fd = retryingEINTR { openat(directory, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY) }
+        // (A String passed straight to openat inside the closure was copied into an array first.)
+        let fd = path.withCString { cPath in retryingEINTR { openat(directory, cPath, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY) } }
         guard fd >= 0 else {
             let code = errno
             if code == ENOENT || code == ENOTDIR { return .gone }
