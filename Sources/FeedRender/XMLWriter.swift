@@ -116,8 +116,10 @@ final class XMLWriter {
         return bytes
     }
 
-    private func check(_ rc: Int32, _ call: String) throws(RenderError) {
-        if rc < 0 { throw RenderError(call: call) }
+    /// The call's name is made only when it failed (every element and
+    /// attribute of every feed passes here).
+    private func check(_ rc: Int32, _ call: @autoclosure () -> String) throws(RenderError) {
+        if rc < 0 { throw RenderError(call: call()) }
     }
 }
 
