@@ -155,10 +155,11 @@ struct TimelineTests {
         defer { daemon.kill() }
         #expect(await daemon.log.wait(for: "ready", timeout: .seconds(15)), "no ready line\n\(daemon.log.tail())")
         // A job closing a few seconds ahead, on a whole second (closing dates are RFC 3339 seconds).
-        let closesAt = Int(Date().timeIntervalSince1970) + 3
+        // Six seconds, so that a loaded machine (tests run in parallel) still sees it open first.
+        let closesAt = Int(Date().timeIntervalSince1970) + 6
         try DaemonHarness.write(Self.job(id: "job-soon", title: "Closing soon", closes: Timestamp(seconds: Int64(closesAt)).rfc3339),
                                 to: scratch.source + "/jobs/soon.md")
-        #expect(await daemon.log.wait(for: "new", source: "jobs/soon.md", timeout: .seconds(3)), "\(daemon.log.tail())")
+        #expect(await daemon.log.wait(for: "new", source: "jobs/soon.md", timeout: .seconds(5)), "\(daemon.log.tail())")
         #expect(DaemonHarness.text(scratch.openings).contains("<title>Closing soon</title>"))
         let closedWithin = await DaemonHarness.eventually(timeout: .seconds(10), every: .milliseconds(10)) {
             DaemonHarness.text(scratch.openings).contains("<title>Closed: Closing soon</title>")
