@@ -43,3 +43,21 @@ if [ "$want_test" = 1 ] && ! python3 -c "import jsonschema" >/dev/null 2>&1; the
     echo "setup: installing the jsonschema Python library" >&2
     python3 -m pip install -q jsonschema >/dev/null
 fi
+
+# judge-feed (the shared feed judges) sets up its feedparser environment on
+# its first run. The tests run it from many processes at once, and two first
+# runs race (one sees the environment before feedparser is in it), so it is
+# set up here, once, by judging a one-entry feed.
+judge="${FEEDD_SHARED:-../shared}/tools/judge-feed"
+venv_py="${XDG_CACHE_HOME:-$HOME/.cache}/feedd-judges/venv/bin/python3"
+if [ "$want_test" = 1 ] && [ -x "$judge" ] && ! "$venv_py" -c "import feedparser" >/dev/null 2>&1; then
+    echo "setup: setting up the feed judges (feedparser)" >&2
+    warm=$(mktemp -d)
+    cat > "$warm/setup.atom" <<'ATOM'
+<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom"><id>urn:feedd:setup</id><title>setup</title><updated>2026-01-01T00:00:00Z</updated><author><name>feedd</name></author><entry><id>urn:feedd:setup:1</id><title>setup</title><updated>2026-01-01T00:00:00Z</updated></entry></feed>
+ATOM
+    "$judge" "$warm/setup.atom" >/dev/null || true
+    rm -rf "$warm"
+    "$venv_py" -c "import feedparser" >/dev/null 2>&1 || { echo "setup: the feed judges could not install feedparser (PyPI)" >&2; exit 1; }
+fi

@@ -164,8 +164,10 @@ struct TimelineTests {
         let closedWithin = await DaemonHarness.eventually(timeout: .seconds(10), every: .milliseconds(10)) {
             DaemonHarness.text(scratch.openings).contains("<title>Closed: Closing soon</title>")
         }
+        // The timer fires 5 ms after the date; the slack is for a machine busy with the
+        // rest of the suite (1.4 s seen). Without the timer nothing would close it at all.
         let lateBy = Date().timeIntervalSince1970 - Double(closesAt)
-        #expect(closedWithin && lateBy < 1.0, "marked closed \(lateBy) s after its closing date\n\(daemon.log.tail())")
+        #expect(closedWithin && lateBy >= 0 && lateBy < 3.0, "marked closed \(lateBy) s after its closing date\n\(daemon.log.tail())")
         // Its line is written right after the feeds are renamed: it may reach the reader a moment later.
         #expect(await daemon.log.wait(for: "removed", source: "jobs/soon.md", timeout: .seconds(2)), "\(daemon.log.tail())")
         #expect(daemon.log.lines(event: "removed", source: "jobs/soon.md").count == 1, "\(daemon.log.tail())")
