@@ -328,12 +328,21 @@ struct EntryBuilder {
     /// Characters XML 1.0 forbids, written as escapes (`"\e"`, `"\u0000"`) that
     /// `SourceText` never saw as bytes: refused the same way, naming the field.
     private func checkCharacters(_ s: String, _ value: FieldValue, _ name: String) throws(Rejection) {
-        for scalar in s.unicodeScalars {
-            let v = scalar.value
-            guard (v < 0x20 && v != 0x09 && v != 0x0A && v != 0x0D) || v == 0xFFFE || v == 0xFFFF else { continue }
-            let what = v == 0 ? "a NUL character" : (v < 0x20 ? "control character" : "noncharacter") + " U+" + hex4(v)
-            throw reject(value, "\(name) holds \(what) (written as an escape), which XML does not allow; remove it")
+        // Read as UTF-8: a C0 control is one byte; EF BF BE and EF BF BF are U+FFFE and U+FFFF
+        // (EF only ever leads a sequence).
+        var s = s
+        let found = s.withUTF8 { utf8 -> UInt32? in
+            var previous: (UInt8, UInt8) = (0, 0)
+            for b in utf8 {
+                if b < 0x20, b != 0x09, b != 0x0A, b != 0x0D { return UInt32(b) }
+                if previous == (0xEF, 0xBF), b == 0xBE || b == 0xBF { return 0xFFC0 | UInt32(b & 0x3F) }
+                previous = (previous.1, b)
+            }
+            return nil
         }
+        guard let v = found else { return }
+        let what = v == 0 ? "a NUL character" : (v < 0x20 ? "control character" : "noncharacter") + " U+" + hex4(v)
+        throw reject(value, "\(name) holds \(what) (written as an escape), which XML does not allow; remove it")
     }
 
     private func location(_ value: FieldValue) throws(Rejection) -> Location? {

@@ -98,6 +98,26 @@ struct MarkdownTests {
     func datesThatAreNot(_ s: String) {
         #expect(Timestamp(rfc3339: s) == nil)
     }
+
+    /// Characters XML forbids, written as YAML escapes, are refused by name; their neighbours
+    /// (U+FFFD, U+EFBF, a tab, an escaped line feed) are not.
+    @Test(arguments: [
+        ("\\uFFFE", "noncharacter U+FFFE"), ("\\uFFFF", "noncharacter U+FFFF"), ("a\\e", "control character U+001B"),
+        ("\\x01b", "control character U+0001"), ("x\\u0000", "a NUL character"),
+        ("\\uFFFD", nil), ("\\uEFBF\\u00BE", nil), ("a\\tb", nil), ("a\\nb", nil), ("Zo\\u00EB", nil),
+    ] as [(String, String?)])
+    func escapedCharactersXMLForbidsAreRefused(escape: String, refusal: String?) throws {
+        let text = "---\nkind: job\nid: j\ntitle: \"T \(escape)\"\n---\nbody\n"
+        let file = SourceFile.parse(bytes: Array(text.utf8), path: "x.md")
+        if let refusal {
+            #expect(file.entries.isEmpty)
+            let message = try #require(file.rejections.first).message
+            #expect(message.contains("title holds \(refusal)"), "\(message)")
+        } else {
+            #expect(file.rejections.isEmpty, "\(file.rejections)")
+            #expect(file.entries.count == 1)
+        }
+    }
 }
 
 struct JSONTests {
