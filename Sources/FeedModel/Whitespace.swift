@@ -62,9 +62,8 @@ public enum Whitespace {
     /// pieces of one text can be appended one after the other (start with
     /// `false`). `out` needs room for `o + n + 1` bytes.
     ///
-    /// Sixteen bytes at a time: the stretch before the first byte that
-    /// changes anything (whitespace other than a single space after a
-    /// non-space, or a non-ASCII byte) is copied as it is (most of prose).
+    /// Sixteen bytes at a time where nothing changes (ASCII without a tab, a
+    /// line end or two spaces in a row: most of prose), copied as they are.
     public static func collapse(_ src: UnsafePointer<UInt8>, _ n: Int, into out: UnsafeMutablePointer<UInt8>, at start: Int,
                                 pendingSpace: inout Bool) -> Int {
         var o = start
@@ -74,39 +73,41 @@ public enum Whitespace {
         // expressions, these operations compile to byte loops.)
         let space = SIMD16<UInt8>(repeating: 0x20), tab = SIMD16<UInt8>(repeating: 0x09)
         let five = SIMD16<UInt8>(repeating: 5), high = SIMD16<UInt8>(repeating: 0x80)
-        /// Stores the chunk at `o` (`out` has room for all sixteen) and keeps its first `count` bytes.
-        @inline(__always) func copy(_ chunk: SIMD16<UInt8>, _ count: Int) {
-            if pending {
-                out[o] = 0x20
-                o &+= 1
-                pending = false
-            }
-            UnsafeMutableRawPointer(out + o).storeBytes(of: chunk, as: SIMD16<UInt8>.self)
-            o &+= count
-            i &+= count
-            if src[i &- 1] == 0x20 {
-                // A space at the end may start a run, or end the text: pending.
-                o &-= 1
-                pending = true
-            }
+        /// The sixteen bytes at `i` and how many of them come before the first that changes
+        /// something: whitespace but a space after a non-space, or a non-ASCII byte.
+        @inline(__always) func unchanged(at i: Int) -> (SIMD16<UInt8>, Int) {
+            let chunk = UnsafeRawPointer(src + i).loadUnaligned(as: SIMD16<UInt8>.self)
+            // Each lane's previous byte (the first chunk compares with itself: only its spaces end the copy early).
+            let before = i > 0 ? UnsafeRawPointer(src + i - 1).loadUnaligned(as: SIMD16<UInt8>.self) : chunk
+            let changes = ((chunk &- tab) .< five) .| (chunk .>= high) .| ((chunk .== space) .& (before .== space))
+            let words = unsafeBitCast(changes, to: (UInt64, UInt64).self)
+            if words.0 | words.1 == 0 { return (chunk, 16) }  // a branch of its own: the next loads need not wait for a count
+            return (chunk, words.0 != 0 ? words.0.trailingZeroBitCount >> 3 : 8 &+ words.1.trailingZeroBitCount >> 3)
         }
         while i < n {
             // A space first changes something when a run is pending or nothing is written yet (a leading space must go).
             if i &+ 16 <= n, !(src[i] == 0x20 && (pending || o == 0)) {
-                let chunk = UnsafeRawPointer(src + i).loadUnaligned(as: SIMD16<UInt8>.self)
-                // Each lane's previous byte (the first chunk compares with itself: only its spaces leave the copy early).
-                let before = i > 0 ? UnsafeRawPointer(src + i - 1).loadUnaligned(as: SIMD16<UInt8>.self) : chunk
-                let changes = ((chunk &- tab) .< five) .| (chunk .>= high) .| ((chunk .== space) .& (before .== space))
-                let words = unsafeBitCast(changes, to: (UInt64, UInt64).self)
-                // All sixteen (the usual case, on a branch of its own: the next loads need not wait
-                // for a count), else up to the first lane that changes something.
-                if words.0 | words.1 == 0 {
-                    copy(chunk, 16)
-                    continue
-                }
-                let copied = words.0 != 0 ? words.0.trailingZeroBitCount >> 3 : 8 &+ words.1.trailingZeroBitCount >> 3
-                if copied > 0 {
-                    copy(chunk, copied)
+                var (chunk, count) = unchanged(at: i)
+                if count > 0 {
+                    if pending {
+                        out[o] = 0x20
+                        o &+= 1
+                        pending = false
+                    }
+                    // Chunk after chunk until one changes something: all sixteen are stored
+                    // (`out` has room for them), `count` kept.
+                    while true {
+                        UnsafeMutableRawPointer(out + o).storeBytes(of: chunk, as: SIMD16<UInt8>.self)
+                        o &+= count
+                        i &+= count
+                        guard count == 16, i &+ 16 <= n else { break }
+                        (chunk, count) = unchanged(at: i)
+                    }
+                    if src[i &- 1] == 0x20 {
+                        // A space at the end may start a run, or end the text: pending.
+                        o &-= 1
+                        pending = true
+                    }
                     continue
                 }
             }
