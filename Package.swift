@@ -66,7 +66,7 @@ let package = Package(
         .testTarget(name: "FeedDiffTests", dependencies: ["FeedDiff", "FeedModel", "FeedParse", "TestSupport"]),
         .testTarget(name: "FeedRenderTests", dependencies: ["FeedRender", "FeedModel", "CLibXML2", "TestSupport"],
                     resources: [.copy("Golden")]),
-        .testTarget(name: "FeedStoreTests", dependencies: ["FeedStore", "FeedModel"]),
+        .testTarget(name: "FeedStoreTests", dependencies: ["FeedStore", "FeedModel", "CSQLite"]),
         .testTarget(name: "FeedConfigTests", dependencies: ["FeedConfig", "FeedModel", "TestSupport"]),
         .testTarget(name: "SystemdNotifyTests", dependencies: ["SystemdNotify"]),
         .testTarget(name: "FeedWatchTests", dependencies: ["FeedWatch"]),

@@ -17,6 +17,7 @@ final class Database {
     /// - Parameter readOnly: open for reading only (it must exist); in WAL
     ///   mode that reads the last commit while a writer goes on.
     init(path: String, readOnly: Bool = false) throws(StoreError) {
+        _ = Self.configured
         var db: OpaquePointer?
         let flags = readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
         let rc = sqlite3_open_v2(path, &db, flags | SQLITE_OPEN_NOMUTEX, nil)
@@ -29,6 +30,9 @@ final class Database {
         sqlite3_busy_timeout(db, 5000)
         sqlite3_extended_result_codes(db, 1)
     }
+
+    /// Process-wide settings, made before the first connection (SQLite takes them only then).
+    private static let configured: Void = { _ = feedd_sqlite_config_no_memstatus() }()
 
     deinit {
         close()

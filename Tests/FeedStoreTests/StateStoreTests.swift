@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import Testing
+import CSQLite
 import FeedModel
 @testable import FeedStore
 
@@ -40,6 +41,17 @@ struct StateStoreTests {
         #expect(try store.filePaths(of: FileIdentity(device: 8, inode: 4)).isEmpty)
         #expect(files["a.md"]?.problems == [Rejection(source: "a.md", line: 3, message: "bad\tdate")])
         #expect(try store.integrityCheck() == "ok")
+    }
+
+    /// The process-wide setting is made before the first connection (after it SQLite ignores it):
+    /// with memory statistics off, SQLite counts nothing however much it allocates.
+    @Test func sqliteKeepsNoMemoryStatistics() throws {
+        let store = try StateStore(directory: Self.tempDir())
+        try store.transaction {
+            for day in 0..<200 { try store.put(entry: Self.stored("k\(day)", day: Int64(day))) }
+        }
+        #expect(sqlite3_memory_used() == 0)
+        #expect(sqlite3_memory_highwater(0) == 0)
     }
 
     @Test func emptyAndNonASCIITextRoundTrip() throws {
