@@ -48,7 +48,7 @@ public struct FeedLogHandler: LogHandler {
         switch format {
         case .text:
             // The message says it all for people: the metadata is for JSON.
-            let message = LogEscape.text("\(event.message)")
+            let message = LogEscape.text(event.message.description)
             var line = ""
             line.reserveCapacity((ts?.utf8.count ?? 0) + level.utf8.count + message.utf8.count + 3)
             if let ts { line += ts; line += " " }
@@ -67,7 +67,7 @@ public struct FeedLogHandler: LogHandler {
                 parts.append(LogEscape.json(key) + ":" + Self.json(value))
             }
             if fields["event"] == nil && fields["message"] == nil {
-                parts.append("\"message\":" + LogEscape.json("\(event.message)"))
+                parts.append("\"message\":" + LogEscape.json(event.message.description))
             }
             write("{" + parts.joined(separator: ",") + "}\n")
         }

@@ -71,8 +71,13 @@ struct Announcement: Sendable {
             // A quiet revision is not news: `info`, below the notices readers follow.
             // A text line is its message (FeedLogHandler): the metadata of a
             // first run's 100,000 events is made only when it is written.
-            logger.log(level: e.change == .revised ? .info : .notice,
-                       "\(e.change.rawValue) \(e.kind.rawValue) \(LogEscape.quoted(e.title)) id=\(id) feed=\(feed) source=\(Pipeline.field(e.source))",
+            let title = LogEscape.quoted(e.title), source = Pipeline.field(e.source)
+            // Made at its full size at once (interpolation grows a line this long three or four times).
+            var line = e.change.rawValue
+            line.reserveCapacity(line.utf8.count + title.utf8.count + id.utf8.count + feed.utf8.count + source.utf8.count + 32)
+            line += " "; line += e.kind.rawValue; line += " "; line += title
+            line += " id="; line += id; line += " feed="; line += feed; line += " source="; line += source
+            logger.log(level: e.change == .revised ? .info : .notice, Logger.Message(stringLiteral: line),
                        metadata: !structured ? nil : ["event": .string(e.change.rawValue), "kind": .string(e.kind.rawValue), "id": .string(id),
                                                        "title": .string(e.title), "feed": .string(feed), "source": .string(e.source)])
         }
