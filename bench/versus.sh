@@ -32,6 +32,8 @@ declare -A bin=() cfg=() wall=() cpu=()
 for arg in "$@"; do
     [[ $arg == *=* ]] || die "'$arg' is not NAME=BINARY[@CONFIG]"
     name=${arg%%=*} rest=${arg#*=}
+    [[ $name =~ ^[A-Za-z0-9._-]+$ && $name != ref ]] || die "'$name': a build's name is letters, digits, . _ - (and not ref)"
+    [[ -z ${bin[$name]:-} ]] || die "two builds are named '$name'"
     bin[$name]=${rest%%@*}
     cfg[$name]=bench/bench.toml
     [[ $rest == *@* ]] && cfg[$name]=${rest#*@}
