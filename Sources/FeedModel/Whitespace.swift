@@ -80,9 +80,8 @@ public enum Whitespace {
             // Each lane's previous byte (the first chunk compares with itself: only its spaces end the copy early).
             let before = i > 0 ? UnsafeRawPointer(src + i - 1).loadUnaligned(as: SIMD16<UInt8>.self) : chunk
             let changes = ((chunk &- tab) .< five) .| (chunk .>= high) .| ((chunk .== space) .& (before .== space))
-            let words = unsafeBitCast(changes, to: (UInt64, UInt64).self)
-            if words.0 | words.1 == 0 { return (chunk, 16) }  // a branch of its own: the next loads need not wait for a count
-            return (chunk, words.0 != 0 ? words.0.trailingZeroBitCount >> 3 : 8 &+ words.1.trailingZeroBitCount >> 3)
+            if !changes.anySet { return (chunk, 16) }  // a branch of its own: the next loads need not wait for a count
+            return (chunk, changes.firstSetLane)
         }
         while i < n {
             // A space first changes something when a run is pending or nothing is written yet (a leading space must go).
