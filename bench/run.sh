@@ -48,6 +48,8 @@ FEED_CAP=50
 RSS_RUNS=3
 
 log() { printf '==> %s\n' "$*" >&2; }
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
 die() { printf 'bench/run.sh: %s\n' "$*" >&2; exit 1; }
 
 # config_file NAME: the config file of a configuration.
@@ -182,7 +184,6 @@ trap restore_target EXIT
 # --- measurements --------------------------------------------------------------
 
 q() { printf '%q' "$1"; }
-loadavg() { cut -d ' ' -f 1-3 /proc/loadavg; }
 
 ref_cmd="$(q "$REF_BIN") $(q "$CORPUS") $(q "$REF_XML") $FEED_CAP"
 find_cmd="find $(q "$CORPUS/") -type f -printf '%s %T@ %p\n'"
@@ -192,10 +193,6 @@ level_flag=""
 
 failed=()
 declare -A median=() info=()
-
-median_of() {
-    sort -n | awk '{ v[NR] = $1 } END { if (NR == 0) exit 1; m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%.4f", m }'
-}
 
 # measure KEY [hyperfine options...] COMMAND: median wall time in seconds,
 # as median[KEY]; hyperfine's JSON in bench/out/CONFIG/CASE.json (KEY is CONFIG.CASE).

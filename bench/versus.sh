@@ -23,6 +23,8 @@ SHARED=${SHARED:-../shared}
 CORPUS=bench/out/corpus-$N
 REF=bench/out/ref_atom
 die() { printf 'bench/versus.sh: %s\n' "$*" >&2; exit 1; }
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
 
 [[ $# -gt 0 ]] || die "usage: bench/versus.sh NAME=BINARY[@CONFIG] ... (see the header)"
 [[ -x $REF && -d $CORPUS ]] || die "no $REF or $CORPUS: run 'N=$N CONFIGS=builtin CASES=cold RUNS=1 bench/run.sh' once first"
@@ -54,18 +56,18 @@ timed() {
     wall[$name]+="$w "
     cpu[$name]+="$(awk -v u="$u" -v s="$s" 'BEGIN { print u + s }') "
 }
-feedd_args() {  # NAME CORPUS: a first run's arguments, its output in $work/NAME
-    printf '%s\n' --once --config "${cfg[$1]}" --source "$2" --output "$work/$1/feeds" --state-dir "$work/$1/state"
+first_run() {  # NAME CORPUS: sets args to a first run's arguments, after clearing its output ($work/NAME)
+    rm -rf "${work:?}/$1"
+    args=(--once --config "${cfg[$1]}" --source "$2" --output "$work/$1/feeds" --state-dir "$work/$1/state")
 }
-median() { printf '%s\n' $1 | sort -n | awk '{ v[NR] = $1 } END { m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%.3f", m }'; }
+median() { printf '%s\n' $1 | median_of | awk '{ printf "%.3f", $1 }'; }
 
-printf '==> %s rounds on %s: ref_atom, then %s (load average %s)\n' "$RUNS" "$CORPUS" "${names[*]}" "$(cut -d ' ' -f 1-3 /proc/loadavg)" >&2
+printf '==> %s rounds on %s: ref_atom, then %s (load average %s)\n' "$RUNS" "$CORPUS" "${names[*]}" "$(loadavg)" >&2
 "$REF" "$CORPUS" "$work/ref.xml" 50 >/dev/null  # page cache
 for ((round = 1; round <= RUNS; round++)); do
     timed ref "$REF" "$CORPUS" "$work/ref.xml" 50
     for name in "${names[@]}"; do
-        rm -rf "${work:?}/$name"
-        mapfile -t args < <(feedd_args "$name" "$CORPUS")
+        first_run "$name" "$CORPUS"
         timed "$name" "${bin[$name]}" "${args[@]}"
     done
 done
@@ -88,8 +90,7 @@ for n in 3000 6000; do
     [[ -d bench/out/corpus-$n ]] || "$SHARED/tools/gen-corpus" "$n" "bench/out/corpus-$n" >/dev/null
 done
 instructions() {  # NAME CORPUS
-    rm -rf "${work:?}/$1"
-    mapfile -t args < <(feedd_args "$1" "$2")
+    first_run "$1" "$2"
     valgrind --tool=callgrind --callgrind-out-file="$work/cg.%p" "$work/bin-$1" "${args[@]}" >/dev/null 2>&1
     awk '/^summary:/ { s += $2 } END { printf "%.0f\n", s }' "$work"/cg.*
     rm -f "$work"/cg.*
